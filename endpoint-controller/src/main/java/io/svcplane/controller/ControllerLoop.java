@@ -185,18 +185,20 @@ final class ControllerLoop implements ConsumerRebalanceListener {
   private Map<TopicPartition, OffsetAndMetadata> rebuild(Collection<TopicPartition> partitions) {
     // read_committed: waits while a transaction of the previous owner still holds offsets open.
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions), Duration.ofMinutes(2));
+    Map<Integer, Long> until = new HashMap<>();
     for (TopicPartition tp : partitions) {
       OffsetAndMetadata o = committed.get(tp);
-      long until = o == null ? 0 : o.offset();
-      long t0 = System.nanoTime();
-      PartitionRebuilder.Rebuilt rebuilt = rebuilder.rebuild(tp.partition(), until);
-      actors.tell(new ControllerGuardian.Assign(tp.partition(), rebuilt.namespaces()));
-      owned.add(tp);
-      metrics.rebuilt(rebuilt.records());
-      log.info("partition {} assigned: rebuilt {} namespaces from {} records (resources up to offset {}) in {} ms",
-          tp.partition(), rebuilt.namespaces().size(), rebuilt.records(), until, (System.nanoTime() - t0) / 1_000_000);
+      until.put(tp.partition(), o == null ? 0L : o.offset());
     }
+    long t0 = System.nanoTime();
+    PartitionRebuilder.Rebuilt rebuilt = rebuilder.rebuild(until);
+    rebuilt.partitions().forEach((p, namespaces) -> actors.tell(new ControllerGuardian.Assign(p, namespaces)));
+    owned.addAll(partitions);
+    metrics.rebuilt(partitions.size(), rebuilt.records());
     metrics.partitions(owned.size());
+    log.info("partitions {} assigned: rebuilt {} namespaces from {} records (resources up to offsets {}) in {} ms",
+        new java.util.TreeSet<>(until.keySet()), rebuilt.partitions().values().stream().mapToInt(Map::size).sum(),
+        rebuilt.records(), until, (System.nanoTime() - t0) / 1_000_000);
     return committed;
   }
 

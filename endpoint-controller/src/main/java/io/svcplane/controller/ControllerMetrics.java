@@ -55,7 +55,7 @@ public final class ControllerMetrics {
   }
 
   void aborted() { transactionsAborted.incrementAndGet(); }
-  void rebuilt(long records) { rebuilds.incrementAndGet(); rebuiltRecords.addAndGet(records); }
+  void rebuilt(int partitions, long records) { rebuilds.addAndGet(partitions); rebuiltRecords.addAndGet(records); }
   void lag(long v) { lag.set(v); }
   void partitions(int v) { partitions.set(v); }
   void namespaces(int v) { namespaces.set(v); }

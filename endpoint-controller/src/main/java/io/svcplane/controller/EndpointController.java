@@ -86,6 +86,7 @@ public final class EndpointController implements AutoCloseable {
   private final ActorSystem<ControllerGuardian.Command> actors;
   private final ControllerLoop loop;
   private final Thread thread;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private EndpointController(Settings settings, ControllerMetrics metrics) {
     this.settings = settings;
@@ -159,6 +160,7 @@ public final class EndpointController implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) return;
     loop.stop();
     try {
       thread.join(TimeUnit.SECONDS.toMillis(30));

@@ -10,11 +10,14 @@ import io.svcplane.core.image.LogTopic;
 import io.svcplane.eventlog.KafkaClients;
 import io.svcplane.eventlog.LogRecord;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -37,58 +40,71 @@ final class PartitionRebuilder {
     this.clients = clients;
   }
 
-  /** The rebuilt namespaces of a partition, and how many records that took. */
-  record Rebuilt(Map<String, NamespaceSeed> namespaces, long records) {}
+  /** The rebuilt namespaces of some partitions, and how many records that took. */
+  record Rebuilt(Map<Integer, Map<String, NamespaceSeed>> partitions, long records) {}
 
   /**
-   * @param resourcesUntil the group's committed offset of svcplane.resources partition
-   *     {@code partition}: records before it are folded, later ones are left to the Kafka loop
+   * Rebuilds several partitions in one pass over the log.
+   *
+   * @param resourcesUntil per partition number, the group's committed offset of svcplane.resources:
+   *     records before it are folded, later ones are left to the Kafka loop
    */
-  Rebuilt rebuild(int partition, long resourcesUntil) {
-    TopicPartition resources = new TopicPartition(LogTopic.RESOURCES.topicName(), partition);
-    TopicPartition endpoints = new TopicPartition(LogTopic.ENDPOINTS.topicName(), partition);
+  Rebuilt rebuild(Map<Integer, Long> resourcesUntil) {
+    Map<TopicPartition, Long> until = new HashMap<>();
+    List<TopicPartition> endpointParts = new ArrayList<>();
+    resourcesUntil.forEach((p, offset) -> {
+      until.put(new TopicPartition(LogTopic.RESOURCES.topicName(), p), offset);
+      endpointParts.add(new TopicPartition(LogTopic.ENDPOINTS.topicName(), p));
+    });
     Map<String, ClusterDelta> inputs = new HashMap<>();
     Map<String, ClusterDelta> outputs = new HashMap<>();
+    Map<String, Integer> partitionOf = new HashMap<>();
     long records = 0;
-    try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(clients.consumer(null))) {
-      c.assign(List.of(resources, endpoints));
-      c.seekToBeginning(List.of(resources, endpoints));
+    Properties props = clients.consumer(null);
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
+    try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(props)) {
+      List<TopicPartition> all = new ArrayList<>(until.keySet());
+      all.addAll(endpointParts);
+      c.assign(all);
+      c.seekToBeginning(all);
       // read_committed: the end is the last stable offset, past every committed transaction
-      long endpointsEnd = c.endOffsets(List.of(endpoints)).get(endpoints);
+      until.putAll(c.endOffsets(endpointParts));
       long deadline = System.nanoTime() + GIVE_UP.toNanos();
-      Set<TopicPartition> paused = new HashSet<>();
+      Set<TopicPartition> done = new HashSet<>();
       while (true) {
-        if (c.position(resources) >= resourcesUntil) paused.add(resources);
-        if (c.position(endpoints) >= endpointsEnd) paused.add(endpoints);
-        if (paused.size() == 2) break;
-        c.pause(paused);
+        for (TopicPartition tp : all) {
+          if (!done.contains(tp) && c.position(tp) >= until.get(tp)) done.add(tp);
+        }
+        if (done.size() == all.size()) break;
+        c.pause(done);
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("rebuilding partition " + partition + " did not finish within " + GIVE_UP);
+          throw new IllegalStateException("rebuilding partitions " + resourcesUntil.keySet() + " did not finish within " + GIVE_UP);
         }
         for (ConsumerRecord<String, ResourceEvent> r : c.poll(POLL)) {
-          boolean input = r.topic().equals(resources.topic());
-          if (input && r.offset() >= resourcesUntil) continue;
+          boolean input = r.topic().equals(LogTopic.RESOURCES.topicName());
+          if (input && r.offset() >= until.get(new TopicPartition(r.topic(), r.partition()))) continue;
           if (r.key() == null) continue;
           String ns = namespaceOf(r.key());
           if (ns == null || ns.isEmpty()) continue;
           LogRecord lr = new LogRecord(LogTopic.byTopicName(r.topic()), r.partition(), r.offset(), r.timestamp(), r.key(), r.value());
           lr.replayInto((input ? inputs : outputs).computeIfAbsent(ns, n -> new ClusterDelta(ClusterImage.EMPTY)));
+          partitionOf.put(ns, r.partition());
           records++;
         }
       }
     }
-    Map<String, NamespaceSeed> seeds = new HashMap<>();
-    Set<String> all = new HashSet<>(inputs.keySet());
-    all.addAll(outputs.keySet());
-    for (String ns : all) {
+    Map<Integer, Map<String, NamespaceSeed>> seeds = new HashMap<>();
+    resourcesUntil.keySet().forEach(p -> seeds.put(p, new HashMap<>()));
+    partitionOf.forEach((ns, partition) -> {
       ClusterImage in = inputs.containsKey(ns) ? inputs.get(ns).apply() : ClusterImage.EMPTY;
       Map<String, Endpoints> published = new HashMap<>();
       if (outputs.containsKey(ns)) {
         outputs.get(ns).apply().namespace(ns).endpoints()
             .forEach((name, e) -> published.put(name, EndpointsPlanner.asPublished(e)));
       }
-      seeds.put(ns, new NamespaceSeed(in, Map.copyOf(published)));
-    }
+      seeds.get(partition).put(ns, new NamespaceSeed(in, Map.copyOf(published)));
+    });
     return new Rebuilt(seeds, records);
   }
 

@@ -1,0 +1,93 @@
+package io.svcplane.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.svcplane.eventlog.KafkaClients;
+import io.svcplane.eventlog.NamespacePartitioner;
+import io.svcplane.eventlog.TopicLayout;
+import io.svcplane.eventlog.Topics;
+import io.svcplane.eventlog.testing.KafkaExtension;
+import io.svcplane.eventlog.testing.TestKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Two instances share the partitions; one stops mid-churn; the other takes its partitions over and finishes. */
+@ExtendWith(KafkaExtension.class)
+class TwoInstancesTest {
+  static final int CHANGES = 4_000;
+
+  @Test
+  void survivorTakesOverTheStoppedInstancesPartitionsAndFinishesTheChurn(TestKafka kafka) throws Exception {
+    KafkaClients clients = KafkaClients.of(kafka.bootstrapServers());
+    try (Admin admin = Admin.create(clients.admin())) {
+      Topics.ensure(admin, TopicLayout.DEFAULT);
+    }
+    String run = UUID.randomUUID().toString().substring(0, 6);
+    // Namespaces over every partition, so both instances get work.
+    List<String> namespaces = new ArrayList<>();
+    Set<Integer> covered = new HashSet<>();
+    for (int i = 0; covered.size() < TopicLayout.DEFAULT_PARTITIONS || namespaces.size() < 12; i++) {
+      String ns = "two-" + run + "-" + i;
+      if (covered.add(NamespacePartitioner.partitionFor(ns, TopicLayout.DEFAULT_PARTITIONS)) || namespaces.size() < 12) {
+        namespaces.add(ns);
+      }
+    }
+    Churn churn = new Churn(7, namespaces, 10, 5);
+
+    EndpointController a = EndpointController.start(new EndpointController.Settings(clients, "two-a-" + run));
+    EndpointController b = EndpointController.start(new EndpointController.Settings(clients, "two-b-" + run));
+    try (ResourceWriter writer = new ResourceWriter(clients); EndpointsWatcher watcher = new EndpointsWatcher(clients)) {
+      awaitTrue(() -> a.metrics().partitions() + b.metrics().partitions() == TopicLayout.DEFAULT_PARTITIONS
+          && a.metrics().partitions() > 0 && b.metrics().partitions() > 0, "both instances own partitions");
+      churn.writeServices(writer);
+      AtomicInteger produced = new AtomicInteger();
+      Thread producer = new Thread(() -> {
+        for (int done = 0; done < CHANGES; done += 20) {
+          churn.record(writer.writeAll(churn.next(20)));
+          produced.addAndGet(20);
+        }
+      }, "churn");
+      producer.start();
+      awaitTrue(() -> produced.get() >= CHANGES / 2, "half the churn written");
+      awaitTrue(() -> a.metrics().endpointsPublished() > 0 && b.metrics().endpointsPublished() > 0,
+          "both instances published Endpoints");
+      a.close();
+      assertTrue(produced.get() < CHANGES, "stopped mid-churn");
+      awaitTrue(() -> b.metrics().partitions() == TopicLayout.DEFAULT_PARTITIONS, "the survivor owns every partition");
+
+      producer.join(TimeUnit.MINUTES.toMillis(2));
+      churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(90));
+      int checked = churn.verify(watcher);
+      assertTrue(checked > churn.serviceCount(), "checked " + checked);
+
+      Set<String> writers = new HashSet<>();
+      watcher.all().forEach((key, records) -> {
+        if (namespaces.stream().anyMatch(ns -> key.startsWith("Endpoints/" + ns + "/"))) {
+          records.forEach(r -> writers.add(r.value().getWriter()));
+        }
+      });
+      assertEquals(Set.of("endpoint-controller/two-a-" + run, "endpoint-controller/two-b-" + run), writers);
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
+  static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("not within 60 s: " + what);
+      Thread.sleep(20);
+    }
+  }
+}
