@@ -1,0 +1,109 @@
+package io.svcplane.apiserver.feed;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.svcplane.api.v1.Hello;
+import io.svcplane.api.v1.ProxyFeedGrpc;
+import io.svcplane.api.v1.ProxyRequest;
+import io.svcplane.api.v1.ProxyUpdate;
+import java.util.regex.Pattern;
+
+/** The ProxyFeed gRPC service: a thin adapter from the stream to {@link ProxyFeedHub}. */
+public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final Pattern IPV4 =
+      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+
+  private final ProxyFeedHub hub;
+
+  public ProxyFeedService(ProxyFeedHub hub) {
+    this.hub = hub;
+  }
+
+  @Override
+  public StreamObserver<ProxyRequest> stream(StreamObserver<ProxyUpdate> responseObserver) {
+    var out = (ServerCallStreamObserver<ProxyUpdate>) responseObserver;
+    var call = new Call(out);
+    // Both handlers must be set before this method returns.
+    out.setOnReadyHandler(call::onReady);
+    out.setOnCancelHandler(call::closed);
+    return call;
+  }
+
+  private final class Call implements StreamObserver<ProxyRequest> {
+    private final ServerCallStreamObserver<ProxyUpdate> out;
+    private volatile ProxySession session;
+
+    Call(ServerCallStreamObserver<ProxyUpdate> out) {
+      this.out = out;
+    }
+
+    void onReady() {
+      ProxySession s = session;
+      if (s != null) s.onReady();
+    }
+
+    @Override
+    public void onNext(ProxyRequest req) {
+      ProxySession s = session;
+      if (s == null) {
+        if (!req.hasHello()) {
+          fail("the first message of a ProxyFeed stream must be hello");
+          return;
+        }
+        String error = validate(req.getHello());
+        if (error != null) {
+          fail(error);
+          return;
+        }
+        session = hub.open(req.getHello(), out);
+        return;
+      }
+      switch (req.getMessageCase()) {
+        case ACK -> s.onAck(req.getAck().getVersion());
+        case NACK -> s.onNack(req.getNack().getVersion(), req.getNack().getError());
+        case HELLO -> fail("hello: only the first message of a stream may be hello");
+        default -> { }
+      }
+    }
+
+    private void fail(String message) {
+      closed();
+      out.onError(Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException());
+    }
+
+    void closed() {
+      ProxySession s = session;
+      if (s != null) hub.close(s);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      closed();
+    }
+
+    @Override
+    public void onCompleted() {
+      closed();
+      out.onCompleted();
+    }
+  }
+
+  /** Kubernetes-style message for the first invalid field of a hello, or null. */
+  static String validate(Hello h) {
+    String name = h.getNodeName();
+    if (name.isEmpty()) return "hello.nodeName: Required value";
+    if (name.length() > 253 || !DNS_SUBDOMAIN.matcher(name).matches()) {
+      return "hello.nodeName: Invalid value: \"" + name + "\": a lowercase RFC 1123 subdomain must consist of lower case"
+          + " alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+    }
+    String address = h.getNodeAddress();
+    if (address.isEmpty()) return "hello.nodeAddress: Required value";
+    if (!IPV4.matcher(address).matches()) {
+      return "hello.nodeAddress: Invalid value: \"" + address + "\": must be a valid IPv4 address";
+    }
+    return null;
+  }
+}
