@@ -1,0 +1,92 @@
+package io.svcplane.proxy;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.ActorContext;
+import com.typesafe.config.ConfigFactory;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.svcplane.proxy.userspace.UserspaceBackend;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * One node proxy, embeddable (the main class, tests and benchmarks run it alike): a gRPC channel
+ * to the apiserver with keepalive, and an actor system whose guardian is the node's
+ * {@link NodeGuardian}.
+ */
+public final class NodeProxy implements AutoCloseable {
+  /** Flags of a node proxy; see {@link NodeProxyMain}. */
+  public record Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads) {
+    public Config {
+      if (threads <= 0) threads = Runtime.getRuntime().availableProcessors();
+    }
+  }
+
+  private final Config config;
+  private final ProxyMetrics metrics = new ProxyMetrics();
+  private final ManagedChannel channel;
+  private final ActorSystem<NodeGuardian.Command> system;
+
+  private NodeProxy(Config config) {
+    this.config = config;
+    Function<ActorContext<NodeGuardian.Command>, ForwardingBackend> backend = switch (config.mode()) {
+      case "userspace" -> ctx -> UserspaceBackend.create(ctx, config.node(), config.address(), config.threads(), metrics);
+      case "nftables" -> {
+        ForwardingBackend b = Backends.nftables(config.node(), config.address());
+        yield ctx -> b;
+      }
+      case "dry-run" -> {
+        if (config.dryRunFile() == null) throw new IllegalArgumentException("--mode dry-run needs --dry-run-file PATH");
+        yield ctx -> Backends.dryRun(config.dryRunFile(), config.node());
+      }
+      default -> throw new IllegalArgumentException(
+          "--mode: Unsupported value: \"" + config.mode() + "\": supported values: \"userspace\", \"nftables\", \"dry-run\"");
+    };
+    this.channel = NettyChannelBuilder.forTarget(config.apiserver()).usePlaintext()
+        .keepAliveTime(20, TimeUnit.SECONDS).keepAliveTimeout(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true)
+        .maxInboundMessageSize(256 << 20)
+        .build();
+    var akkaConfig = ConfigFactory.parseString("akka.loglevel = INFO\nakka.log-dead-letters = off\n"
+        + "akka.coordinated-shutdown.exit-jvm = off\nakka.jvm-shutdown-hooks = off").withFallback(ConfigFactory.load());
+    this.system = ActorSystem.create(NodeGuardian.create(new NodeGuardian.Settings(
+        config.node(), config.address(), channel, backend, metrics)), "node-proxy", akkaConfig);
+  }
+
+  public static NodeProxy start(Config config) {
+    return new NodeProxy(config);
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public ProxyMetrics metrics() {
+    return metrics;
+  }
+
+  /** Null when healthy: connected or not, the last version it got was programmed. */
+  public String health() {
+    if (metrics.version().isEmpty()) return "nothing programmed yet";
+    return null;
+  }
+
+  /** Stops forwarding: listeners close, the stream ends (the apiserver marks the node NotReady after its grace). */
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(Duration.ofSeconds(15).toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // Stopping anyway.
+    }
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(3, TimeUnit.SECONDS)) channel.shutdownNow();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      channel.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.svcplane.proxy;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The node-proxy process: one node's proxy, until SIGTERM (or SIGINT) stops it gracefully. */
+@Command(name = "node-proxy", mixinStandardHelpOptions = true,
+    description = "Programs forwarding for one node from the apiserver's ProxyFeed.")
+public final class NodeProxyMain implements Callable<Integer> {
+  @Option(names = "--node", required = true, description = "Name of this node (its Node object).")
+  String node;
+
+  @Option(names = "--address", required = true, description = "The node's address: its InternalIP, where NodePorts listen (e.g. 127.0.1.1).")
+  String address;
+
+  @Option(names = "--apiserver", defaultValue = "127.0.0.1:6443", description = "apiserver gRPC HOST:PORT (default: ${DEFAULT-VALUE}).")
+  String apiserver;
+
+  @Option(names = "--mode", defaultValue = "userspace", description = "userspace, nftables or dry-run (default: ${DEFAULT-VALUE}).")
+  String mode;
+
+  @Option(names = "--dry-run-file", description = "With --mode dry-run: where to write the desired forwarding table (JSON).")
+  Path dryRunFile;
+
+  @Option(names = "--metrics-port", defaultValue = "10249",
+      description = "HTTP port for /metrics (Prometheus text) and /healthz on --metrics-address; 0 picks a free one, -1 turns it off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--metrics-address", description = "Address for the metrics port (default: --address).")
+  String metricsAddress;
+
+  @Option(names = "--threads", defaultValue = "0", description = "Event loops of the userspace data path (default: one per core).")
+  int threads;
+
+  @Override
+  public Integer call() throws Exception {
+    NodeProxy proxy;
+    try {
+      proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      System.err.println("node-proxy: " + e.getMessage());
+      return 2;
+    }
+    MetricsServer metrics = null;
+    if (metricsPort >= 0) {
+      metrics = new MetricsServer(new InetSocketAddress(metricsAddress == null ? address : metricsAddress, metricsPort),
+          proxy.metrics(), proxy::health);
+    }
+    System.out.println("node-proxy " + node + " (" + mode + ") started; apiserver " + apiserver
+        + (metrics != null ? "; metrics on :" + metrics.port() : ""));
+    CountDownLatch stopped = new CountDownLatch(1);
+    MetricsServer m = metrics;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("node-proxy " + node + ": stopping");
+      if (m != null) m.close();
+      proxy.close();
+      stopped.countDown();
+    }, "node-proxy-stop"));
+    stopped.await();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    int rc = new CommandLine(new NodeProxyMain()).execute(args);
+    if (rc != 0) System.exit(rc);
+  }
+}
