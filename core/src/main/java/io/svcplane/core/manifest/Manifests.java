@@ -37,6 +37,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Kubernetes manifests (YAML or JSON, one or many documents, or a {@code kind: List}) to and from
@@ -72,6 +74,19 @@ public final class Manifests {
    * are still read.
    */
   public static List<Document> read(String text) throws ManifestException {
+    Reading r = readUntilSyntaxError(text);
+    if (r.syntaxError() != null) throw r.syntaxError();
+    return r.documents();
+  }
+
+  /** The documents read before a syntax error (if any), and that error (null when none). */
+  public record Reading(List<Document> documents, ManifestException syntaxError) {}
+
+  /**
+   * Like {@link #read}, but keeps the documents before a syntax error, as kubectl does: they
+   * were complete and valid, so a client may still act on them and report the error after.
+   */
+  public static Reading readUntilSyntaxError(String text) {
     List<Document> out = new ArrayList<>();
     try (JsonParser parser = YAML.getFactory().createParser(text);
         MappingIterator<JsonNode> it = YAML.readValues(parser, JsonNode.class)) {
@@ -84,13 +99,27 @@ public final class Manifests {
         readNode(node, index, line, out);
       }
     } catch (JsonProcessingException e) {
-      JsonLocation loc = e.getLocation();
-      String at = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-      throw new ManifestException("error parsing manifest" + at + ": " + e.getOriginalMessage(), e);
+      return new Reading(out, new ManifestException("error parsing manifest " + syntaxProblem(e), e));
     } catch (IOException | RuntimeException e) {
-      throw new ManifestException("error parsing manifest: " + e.getMessage(), e);
+      return new Reading(out, new ManifestException("error parsing manifest: " + e.getMessage(), e));
     }
-    return out;
+    return new Reading(out, null);
+  }
+
+  /** One line: where and what, e.g. "at line 9, column 7: mapping values are not allowed here". */
+  private static String syntaxProblem(JsonProcessingException e) {
+    if (e.getCause() instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+      Mark at = y.getProblemMark();
+      String context = y.getContext() == null || y.getContextMark() == null ? ""
+          : " (" + y.getContext() + " at line " + (y.getContextMark().getLine() + 1) + ", column "
+              + (y.getContextMark().getColumn() + 1) + ")";
+      return "at line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ": "
+          + y.getProblem().replace('\n', ' ') + context;
+    }
+    JsonLocation loc = e.getLocation();
+    String where = loc == null ? "" : "at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    String what = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+    return where + ": " + what;
   }
 
   private static void readNode(JsonNode node, int index, int line, List<Document> out) {
