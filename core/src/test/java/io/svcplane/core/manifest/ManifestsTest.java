@@ -107,4 +107,25 @@ class ManifestsTest {
     var list = Manifests.toYamlList(Manifests.read(example("nginx-pods.yaml")).stream().map(Manifests.Document::resource).toList());
     assertEquals(3, Manifests.read(list).size());
   }
+
+  @Test
+  void documentsBeforeASyntaxErrorAreKeptAndTheErrorNamesItsLine() {
+    String text = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: a}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: b
+           bad: indent
+        """;
+    Manifests.Reading r = Manifests.readUntilSyntaxError(text);
+    assertEquals(1, r.documents().size());
+    assertEquals("a", r.documents().get(0).resource().getService().getMetadata().getName());
+    assertEquals("error parsing manifest at line 9, column 7: mapping values are not allowed here",
+        r.syntaxError().getMessage());
+    assertThrows(ManifestException.class, () -> Manifests.read(text));
+  }
 }
