@@ -64,18 +64,19 @@ public record Cut(Instant time, Map<PartitionRef, Long> lastOffsets) {
     public boolean admits(LogTopic topic, int partition, long offset, long timestamp) {
       if (cut.isEnd()) return true;
       PartitionRef p = new PartitionRef(topic, partition);
-      Long last = cut.lastOffsets.get(p);
-      if (last != null) return offset <= last;
       if (stoppedAt.containsKey(p)) return false;
-      if (timestamp <= timeMillis) return true;
+      Long last = cut.lastOffsets.get(p);
+      if (last != null ? offset <= last : timestamp <= timeMillis) return true;
       stoppedAt.put(p, offset);
       return false;
     }
 
-    /** The first offset left out of a partition, if a record was left out. */
+    /**
+     * The first record left out of a partition, if one was: where a replay to the cut stands in
+     * that partition (past it, only records outside the cut).
+     */
     public Long firstExcluded(PartitionRef p) {
-      Long last = cut.lastOffsets.get(p);
-      return last != null ? null : stoppedAt.get(p);
+      return stoppedAt.get(p);
     }
   }
 }

@@ -104,11 +104,7 @@ public final class ExportFileSource implements LogSource {
     LogPositions reached = LogPositions.EMPTY;
     for (PartitionRef p : wanted) {
       Long excluded = tracker.firstExcluded(p);
-      long stop = end.next(p.topic(), p.partition());
-      Long last = cut.lastOffsets().get(p);
-      if (excluded != null) stop = excluded;
-      else if (last != null) stop = Math.min(stop, last + 1);
-      reached = reached.advance(p.topic(), p.partition(), stop);
+      reached = reached.advance(p.topic(), p.partition(), excluded != null ? excluded : end.next(p.topic(), p.partition()));
     }
     return reached;
   }

@@ -92,6 +92,8 @@ public final class KafkaLogSource implements LogSource {
     p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 << 20));
     p.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
     p.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(TIMEOUT.toMillis()));
+    // a read of history never waits for new data: an empty fetch means the end, answer at once
+    p.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
     consumer = new KafkaConsumer<>(p);
     try {
       List<TopicPartition> all = new ArrayList<>();
@@ -181,17 +183,29 @@ public final class KafkaLogSource implements LogSource {
   }
 
   private Map<PartitionRef, SourceRecord> firstRecords() {
+    Map<TopicPartition, Long> from = new HashMap<>();
+    begin.forEach((p, b) -> from.put(tp(p), b));
+    return firstRecordsFrom(from);
+  }
+
+  /**
+   * The first committed record at or after each given offset, for the partitions that have one
+   * before their end (transaction markers and aborted records take offsets but are not records).
+   */
+  private Map<PartitionRef, SourceRecord> firstRecordsFrom(Map<TopicPartition, Long> from) {
     Map<PartitionRef, SourceRecord> first = new HashMap<>();
     Map<TopicPartition, Long> stop = new HashMap<>();
-    for (var e : endOffsets.entrySet()) {
-      if (e.getValue() > begin.get(e.getKey())) stop.put(tp(e.getKey()), e.getValue());
-    }
+    from.forEach((tp, o) -> {
+      long e = endOffsets.get(ref(tp));
+      if (o < e) stop.put(tp, e);
+    });
+    if (stop.isEmpty()) return first;
     consumer.assign(stop.keySet());
-    for (TopicPartition tp : stop.keySet()) consumer.seek(tp, begin.get(ref(tp)));
+    for (TopicPartition tp : stop.keySet()) consumer.seek(tp, from.get(tp));
     Set<TopicPartition> open = new HashSet<>(stop.keySet());
     long deadline = System.nanoTime() + TIMEOUT.toNanos() * 4;
     while (!open.isEmpty()) {
-      if (System.nanoTime() > deadline) throw new ReplayException("timed out reading the first records at " + describe());
+      if (System.nanoTime() > deadline) throw new ReplayException("timed out reading records at " + describe());
       for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         if (open.remove(tp)) {
@@ -274,7 +288,12 @@ public final class KafkaLogSource implements LogSource {
     return out;
   }
 
-  /** Where each partition's read ends: its end, or earlier where the cut says. */
+  /**
+   * Where each partition's read ends: the offset of its first record outside the cut, or its end.
+   * Kafka's time index finds the first entry stamped after the cut, which may be a transaction
+   * marker (stamped at commit); the first real record at or after it is where the cut ends, as a
+   * reader of an export file, which holds no markers, finds it too.
+   */
   private Map<TopicPartition, Long> stopOffsets(Collection<PartitionRef> partitions, Cut cut) {
     Map<TopicPartition, Long> stop = new HashMap<>();
     Map<TopicPartition, Long> byTime = new HashMap<>();
@@ -286,10 +305,20 @@ public final class KafkaLogSource implements LogSource {
       stop.put(tp(p), s);
     }
     if (!byTime.isEmpty()) {
-      // the first record stamped after the cut ends the partition's part: Kafka finds it by index
       Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(byTime, TIMEOUT);
       found.forEach((tp, ot) -> {
         if (ot != null) stop.merge(tp, ot.offset(), Math::min);
+      });
+    }
+    Map<TopicPartition, Long> cutShort = new HashMap<>();
+    stop.forEach((tp, s) -> {
+      if (s < endOffsets.get(ref(tp))) cutShort.put(tp, s);
+    });
+    if (!cutShort.isEmpty()) {
+      Map<PartitionRef, SourceRecord> first = firstRecordsFrom(cutShort);
+      cutShort.keySet().forEach(tp -> {
+        SourceRecord r = first.get(ref(tp));
+        stop.put(tp, r != null ? r.offset() : endOffsets.get(ref(tp)));
       });
     }
     return stop;

@@ -50,9 +50,12 @@ public final class Replayer {
         throw new ReplayException("offset " + offset + " is beyond the end of " + topic + " partition " + p.partition()
             + " in " + source.describe() + " (its next offset is " + end + ")");
       }
-      SourceRecord at = source.lastRecordAtOrBefore(p, offset).orElseThrow(() -> new ReplayException(
-          topic + " partition " + p.partition() + " holds no record at or before offset " + offset + " in "
-              + source.describe() + earliestText()));
+      Optional<SourceRecord> found = source.lastRecordAtOrBefore(p, offset);
+      if (found.isEmpty()) {
+        throw new ReplayException(topic + " partition " + p.partition() + " holds no record at or before offset "
+            + offset + " in " + source.describe() + earliestText());
+      }
+      SourceRecord at = found.get();
       Instant t = Instant.ofEpochMilli(at.timestamp());
       checkWindow(t, "at " + p + ":" + offset + " (written " + t + ")");
       if (latest == null || t.isAfter(latest)) latest = t;
