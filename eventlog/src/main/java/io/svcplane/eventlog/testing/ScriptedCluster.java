@@ -22,9 +22,12 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.time.Duration;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Test and benchmark support: writes ResourceEvents to svcplane.resources the way the apiserver
@@ -35,6 +38,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  */
 public final class ScriptedCluster implements AutoCloseable {
   private final KafkaProducer<String, ResourceEvent> producer;
+  private final KafkaConsumer<String, ResourceEvent> committed;
   private final boolean publishEndpoints;
   private ClusterImage image = ClusterImage.EMPTY;
 
@@ -44,6 +48,7 @@ public final class ScriptedCluster implements AutoCloseable {
   public ScriptedCluster(KafkaClients clients, boolean publishEndpoints) {
     this.producer = new KafkaProducer<>(clients.producer("scripted-" + UUID.randomUUID()));
     this.producer.initTransactions();
+    this.committed = new KafkaConsumer<>(clients.consumer(null));
     this.publishEndpoints = publishEndpoints;
   }
 
@@ -75,6 +80,7 @@ public final class ScriptedCluster implements AutoCloseable {
     producer.beginTransaction();
     RecordMetadata md = send(LogTopic.RESOURCES, now.toEpochMilli(), key.toString(), event);
     producer.commitTransaction();
+    awaitVisible(md);
     ClusterDelta delta = new ClusterDelta(image);
     delta.replay(LogTopic.RESOURCES, md.partition(), md.offset(), event);
     image = delta.apply();
@@ -93,6 +99,7 @@ public final class ScriptedCluster implements AutoCloseable {
     List<Long> offsets = new ArrayList<>();
     ClusterDelta delta = new ClusterDelta(image);
     boolean began = false;
+    RecordMetadata last = null;
     for (String name : names) {
       Optional<Endpoints> previous = Optional.ofNullable(ns.endpoints().get(name)).map(EndpointsPlanner::asPublished);
       Optional<Endpoints> desired = EndpointsPlanner.desired(Optional.ofNullable(ns.services().get(name)),
@@ -113,8 +120,12 @@ public final class ScriptedCluster implements AutoCloseable {
           new ObjectKey(Kind.ENDPOINTS, namespace, name).toString(), event);
       delta.replay(LogTopic.ENDPOINTS, md.partition(), md.offset(), event);
       offsets.add(md.offset());
+      last = md;
     }
-    if (began) producer.commitTransaction();
+    if (began) {
+      producer.commitTransaction();
+      awaitVisible(last);
+    }
     image = delta.apply();
     return offsets;
   }
@@ -124,6 +135,7 @@ public final class ScriptedCluster implements AutoCloseable {
     producer.beginTransaction();
     RecordMetadata md = send(topic, System.currentTimeMillis(), key, event);
     producer.commitTransaction();
+    awaitVisible(md);
     ClusterDelta delta = new ClusterDelta(image);
     delta.replay(topic, md.partition(), md.offset(), event);
     image = delta.apply();
@@ -141,6 +153,19 @@ public final class ScriptedCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until a read_committed reader sees the record: commitTransaction returns once the
+   * coordinator has decided, but the commit markers reach the partitions a moment later.
+   */
+  private void awaitVisible(RecordMetadata md) {
+    TopicPartition tp = new TopicPartition(md.topic(), md.partition());
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (committed.endOffsets(List.of(tp)).get(tp) <= md.offset()) {
+      if (System.nanoTime() > deadline) throw new IllegalStateException("record " + md + " not visible after 30 s");
+      Thread.onSpinWait();
+    }
+  }
+
   /** Waits until the wall clock has passed {@code millis}, so the next record gets a later stamp. */
   public static void awaitClockPast(long millis) {
     while (System.currentTimeMillis() <= millis) Thread.onSpinWait();
@@ -153,5 +178,6 @@ public final class ScriptedCluster implements AutoCloseable {
   @Override
   public void close() {
     producer.close();
+    committed.close();
   }
 }
