@@ -56,7 +56,7 @@ final class TcpRelay {
         return;
       }
       metrics.accepted();
-      var f = transport.connector(client.eventLoop()).handler(new Backend(client)).connect(target);
+      var f = transport.connect(client.eventLoop(), target, new Backend(client));
       backend = f.channel();
       f.addListener((ChannelFutureListener) done -> {
         if (done.isSuccess()) {

@@ -31,6 +31,8 @@ public final class UserspaceBackend implements ForwardingBackend {
   /** Spawns the backend's actors under {@code ctx} (the node guardian). */
   public static UserspaceBackend create(ActorContext<?> ctx, String node, String address, int threads, ProxyMetrics metrics) {
     NettyTransport transport = new NettyTransport(threads);
+    org.slf4j.LoggerFactory.getLogger(UserspaceBackend.class).info("userspace data path: {} event loops, {}",
+        transport.threads(), transport.isEpoll() ? "epoll" : "nio (epoll not available)");
     var ports = ctx.spawn(ServicePorts.create(new UserspaceSettings(node, address, transport, metrics)), "service-ports");
     return new UserspaceBackend(transport, ports, ctx.getSystem().scheduler());
   }
