@@ -11,7 +11,13 @@ import io.grpc.services.HealthStatusManager;
 import io.svcplane.api.v1.Kind;
 import io.svcplane.api.v1.Namespace;
 import io.svcplane.api.v1.ObjectMeta;
+import io.svcplane.api.v1.Node;
+import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourcesGrpc;
+import io.svcplane.apiserver.feed.FeedSource;
+import io.svcplane.apiserver.feed.NodeWriter;
+import io.svcplane.apiserver.feed.ProxyFeedHub;
+import io.svcplane.apiserver.feed.ProxyFeedService;
 import io.svcplane.apiserver.state.LogFolder;
 import io.svcplane.apiserver.state.ResumableReadModel;
 import io.svcplane.apiserver.write.ResourceWriter;
@@ -56,6 +62,7 @@ public final class ApiServer {
   private ResourceWriter writer;
   private ResourceApi api;
   private GracefulDeletions graceful;
+  private ProxyFeedHub proxyFeed;
 
   private ApiServer(Builder config) {
     this.config = config;
@@ -76,6 +83,7 @@ public final class ApiServer {
     private String writerId = "apiserver-0";
     private int watchWindow = LogFolder.DEFAULT_WINDOW;
     private Clock clock = Clock.systemUTC();
+    private java.time.Duration nodeNotReadyGrace = java.time.Duration.ofSeconds(10);
     private final List<Function<ApiServer, BindableService>> services = new ArrayList<>();
 
     private Builder(KafkaClients clients) {
@@ -129,6 +137,12 @@ public final class ApiServer {
       return this;
     }
 
+    /** How long a node may have no ProxyFeed stream before its Node turns NotReady (default 10 s). */
+    public Builder nodeNotReadyGrace(java.time.Duration grace) {
+      this.nodeNotReadyGrace = grace;
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -166,9 +180,15 @@ public final class ApiServer {
     api = new ResourceApi(folder, writer, () -> ready);
     writer.initTransactions();
 
+    proxyFeed = new ProxyFeedHub(feedSource(folder), nodeWriter(api), config.nodeNotReadyGrace, config.clock);
+    api.decorateNodes(proxyFeed::decorate);
+
+    // Node proxies keep their streams alive with pings every 20 s: allow them.
     ServerBuilder<?> sb = config.serverBuilder != null ? config.serverBuilder
-        : NettyServerBuilder.forAddress(new InetSocketAddress(config.bind, config.port));
+        : NettyServerBuilder.forAddress(new InetSocketAddress(config.bind, config.port))
+            .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     sb.addService(new ResourcesService(api))
+        .addService(new ProxyFeedService(proxyFeed, () -> ready))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
@@ -189,6 +209,7 @@ public final class ApiServer {
     } catch (ResumableReadModel.VersionTooOldException e) {
       throw new IllegalStateException(e);
     }
+    proxyFeed.start();
     ready = true;
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ResourcesGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -236,6 +257,51 @@ public final class ApiServer {
     return api;
   }
 
+  /** The ProxyFeed's hub: node proxy sessions and what each node has programmed. */
+  public ProxyFeedHub proxyFeed() {
+    return proxyFeed;
+  }
+
+  private static FeedSource feedSource(LogFolder folder) {
+    return new FeedSource() {
+      @Override
+      public ClusterImage image() {
+        return folder.image();
+      }
+
+      @Override
+      public AutoCloseable subscribe(BatchListener listener) {
+        return folder.subscribe(listener::onBatch);
+      }
+    };
+  }
+
+  /** Node registration goes through the normal write path, in process. */
+  private static NodeWriter nodeWriter(ResourceApi api) {
+    return new NodeWriter() {
+      @Override
+      public Node create(Node node) throws Exception {
+        return await(api.create(Kinds.wrap(node), false)).getNode();
+      }
+
+      @Override
+      public Node updateStatus(Node node) throws Exception {
+        return await(api.updateStatus(Kinds.wrap(node), false)).getNode();
+      }
+
+      private Resource await(java.util.concurrent.CompletableFuture<io.svcplane.apiserver.write.WriteResult> f) throws Exception {
+        try {
+          return f.get(30, TimeUnit.SECONDS).object();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof ApiException a && a.code() == io.grpc.Status.Code.ALREADY_EXISTS) {
+            throw new NodeWriter.AlreadyExists(a.getMessage());
+          }
+          throw e.getCause() instanceof Exception x ? x : e;
+        }
+      }
+    };
+  }
+
   public String writerId() {
     return config.writerId;
   }
@@ -245,6 +311,8 @@ public final class ApiServer {
     if (server == null) return;
     ready = false;
     health.enterTerminalState();
+    // Streams to node proxies never end by themselves: end them, so shutdown need not wait.
+    if (proxyFeed != null) proxyFeed.close();
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -48,6 +48,10 @@ public final class ApiServerMain implements Callable<Integer> {
       description = "Newest log records kept in memory for Watch resume (default: ${DEFAULT-VALUE}).")
   int watchWindow;
 
+  @Option(names = "--node-not-ready-grace", defaultValue = "10",
+      description = "Seconds a node may have no node-proxy stream before its Node turns NotReady (default: ${DEFAULT-VALUE}).")
+  double nodeNotReadyGrace;
+
   @Override
   public Integer call() throws Exception {
     ApiServer server = ApiServer.builder(KafkaClients.of(kafka, kafkaProperties))
@@ -58,6 +62,7 @@ public final class ApiServerMain implements Callable<Integer> {
         .partitions(partitions)
         .writerId(writerId)
         .watchWindow(watchWindow)
+        .nodeNotReadyGrace(java.time.Duration.ofMillis((long) (nodeNotReadyGrace * 1000)))
         .build();
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "apiserver-shutdown"));
     server.start();

@@ -30,10 +30,25 @@ public final class ResourceApi {
   private final ResourceWriter writer;
   private final BooleanSupplier ready;
 
+  private volatile java.util.function.UnaryOperator<io.svcplane.api.v1.Node> nodeStatus = java.util.function.UnaryOperator.identity();
+
   public ResourceApi(LogFolder folder, ResourceWriter writer, BooleanSupplier ready) {
     this.folder = folder;
     this.writer = writer;
     this.ready = ready;
+  }
+
+  /**
+   * Live state added to Node objects whenever they are served (Get, List, Watch): the ProxyFeed's
+   * {@code status.proxy}, which is kept in memory and never written to the log.
+   */
+  public void decorateNodes(java.util.function.UnaryOperator<io.svcplane.api.v1.Node> decorate) {
+    this.nodeStatus = decorate;
+  }
+
+  private Resource served(Resource r) {
+    Resource typed = Kinds.withTypeMeta(r);
+    return typed.hasNode() ? Kinds.wrap(nodeStatus.apply(typed.getNode())) : typed;
   }
 
   public CompletableFuture<WriteResult> create(Resource object, boolean dryRun) {
@@ -73,7 +88,7 @@ public final class ResourceApi {
   public Resource get(Kind kind, String namespace, String name) {
     checkReady();
     ObjectKey key = key(kind, namespace, name);
-    return folder.image().get(key).map(Kinds::withTypeMeta).orElseThrow(() -> ApiException.notFound(key));
+    return folder.image().get(key).map(this::served).orElseThrow(() -> ApiException.notFound(key));
   }
 
   /** Objects of one kind, sorted by namespace then name, with the collection version of the list. */
@@ -85,7 +100,7 @@ public final class ResourceApi {
     List<Resource> items = image.list(kind, Kinds.isNamespaced(kind) ? namespace : "",
         r -> selector.matches(Kinds.metadata(r).getLabelsMap()));
     ListResponse.Builder b = ListResponse.newBuilder().setVersion(image.positions().encode());
-    for (Resource r : items) b.addItems(Kinds.withTypeMeta(r));
+    for (Resource r : items) b.addItems(served(r));
     return b.build();
   }
 
@@ -103,7 +118,9 @@ public final class ResourceApi {
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("since_version: " + e.getMessage());
     }
-    WatchStream stream = new WatchStream(request.getKind(), request.getNamespace(), selector, since, sink);
+    WatchStream.Sink decorated = e -> sink.send(e.getObject().hasNode()
+        ? e.toBuilder().setObject(Kinds.wrap(nodeStatus.apply(e.getObject().getNode()))).build() : e);
+    WatchStream stream = new WatchStream(request.getKind(), request.getNamespace(), selector, since, decorated);
     try {
       return folder.subscribeFolded(since, (missed, image) -> stream.catchUp(missed, image, request.getSendInitial()),
           stream);

@@ -116,8 +116,7 @@ public final class NodeRegistrar implements AutoCloseable {
     if (current == null) {
       try {
         written = writer.create(desired);
-      } catch (Exception e) {
-        if (!String.valueOf(e.getMessage()).contains("ALREADY_EXISTS")) throw e;
+      } catch (NodeWriter.AlreadyExists e) {
         written = writer.updateStatus(desired);
       }
       // Create may drop the status (as Kubernetes does for most kinds): set it explicitly then.

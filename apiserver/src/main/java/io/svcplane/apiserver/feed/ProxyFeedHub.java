@@ -146,7 +146,10 @@ public final class ProxyFeedHub implements AutoCloseable {
     } catch (Exception ignored) {
       // Closing a subscription of a stopping read model.
     }
-    for (ProxySession s : sessions) close(s);
+    for (ProxySession s : sessions) {
+      close(s);
+      s.end();
+    }
     registrar.close();
     executor.shutdown();
     try {

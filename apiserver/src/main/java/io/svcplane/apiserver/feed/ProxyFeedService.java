@@ -17,9 +17,16 @@ public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
       Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
 
   private final ProxyFeedHub hub;
+  private final java.util.function.BooleanSupplier serving;
 
   public ProxyFeedService(ProxyFeedHub hub) {
+    this(hub, () -> true);
+  }
+
+  /** @param serving false while the apiserver is still folding the log: proxies are told to come back */
+  public ProxyFeedService(ProxyFeedHub hub, java.util.function.BooleanSupplier serving) {
     this.hub = hub;
+    this.serving = serving;
   }
 
   @Override
@@ -49,6 +56,10 @@ public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
     public void onNext(ProxyRequest req) {
       ProxySession s = session;
       if (s == null) {
+        if (!serving.getAsBoolean()) {
+          out.onError(Status.UNAVAILABLE.withDescription("the apiserver is not serving yet").asRuntimeException());
+          return;
+        }
         if (!req.hasHello()) {
           fail("the first message of a ProxyFeed stream must be hello");
           return;

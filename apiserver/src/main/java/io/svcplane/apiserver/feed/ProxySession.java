@@ -89,6 +89,16 @@ final class ProxySession {
     }
   }
 
+  /** The apiserver stops: end the stream so the proxy reconnects elsewhere (or later). */
+  void end() {
+    close();
+    try {
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      // The stream is already gone.
+    }
+  }
+
   void schedule() {
     if (draining.compareAndSet(false, true)) executor.execute(this::drain);
   }
