@@ -125,7 +125,10 @@ final class ControllerLoop implements ConsumerRebalanceListener {
       offsets.put(tp, new OffsetAndMetadata(rs.get(rs.size() - 1).offset() + 1));
     }
 
+    long t0 = System.nanoTime();
     BatchCollector.BatchFolded folded = fold(byNamespace);
+    long t1 = System.nanoTime();
+    metrics.folded(t1 - t0);
     try {
       producer.beginTransaction();
       for (EndpointsChange c : folded.changes()) {
@@ -133,6 +136,7 @@ final class ControllerLoop implements ConsumerRebalanceListener {
       }
       producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
       producer.commitTransaction();
+      metrics.committing(System.nanoTime() - t1);
       metrics.committed(folded.events(), folded.changes().size());
     } catch (ProducerFencedException | FencedInstanceIdException | OutOfOrderSequenceException
         | AuthorizationException | UnsupportedVersionException e) {

@@ -23,6 +23,8 @@ public final class ControllerMetrics {
   private final AtomicLong namespaces = new AtomicLong();
   private final AtomicLong lastCommitNanos = new AtomicLong();
   private final AtomicLong firstBatchNanos = new AtomicLong();
+  private final AtomicLong foldNanos = new AtomicLong();
+  private final AtomicLong commitNanos = new AtomicLong();
 
   public State state() { return state.get(); }
   void state(State s) { state.set(s); }
@@ -44,6 +46,14 @@ public final class ControllerMetrics {
   public long firstBatchNanos() { return firstBatchNanos.get(); }
   /** System.nanoTime() of the last committed transaction; 0 before. */
   public long lastCommitNanos() { return lastCommitNanos.get(); }
+
+  /** Time spent waiting for the actors to fold batches, in nanoseconds. */
+  public long foldNanos() { return foldNanos.get(); }
+  /** Time spent publishing and committing transactions, in nanoseconds. */
+  public long commitNanos() { return commitNanos.get(); }
+
+  void folded(long nanos) { foldNanos.addAndGet(nanos); }
+  void committing(long nanos) { commitNanos.addAndGet(nanos); }
 
   void batchBegan() { firstBatchNanos.compareAndSet(0, System.nanoTime()); }
 
@@ -75,6 +85,10 @@ public final class ControllerMetrics {
     counter(b, "svcplane_controller_rebuilds_total", "Partitions rebuilt from the log", rebuilds());
     counter(b, "svcplane_controller_rebuilt_records_total", "Records read while rebuilding partitions",
         rebuiltRecords.get());
+    counterSeconds(b, "svcplane_controller_fold_seconds_total", "Time the Kafka loop waited for the actors to fold batches",
+        foldNanos());
+    counterSeconds(b, "svcplane_controller_commit_seconds_total", "Time spent publishing and committing transactions",
+        commitNanos());
     gauge(b, "svcplane_controller_lag_records",
         "Records of svcplane.resources not yet folded, over the owned partitions", lag());
     gauge(b, "svcplane_controller_partitions", "Partitions of svcplane.resources this instance owns", partitions());
@@ -86,6 +100,12 @@ public final class ControllerMetrics {
     b.append("# HELP ").append(name).append(' ').append(help).append('\n')
         .append("# TYPE ").append(name).append(" counter\n")
         .append(name).append(' ').append(v).append('\n');
+  }
+
+  private static void counterSeconds(StringBuilder b, String name, String help, long nanos) {
+    b.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" counter\n")
+        .append(name).append(' ').append(String.format(java.util.Locale.ROOT, "%.6f", nanos / 1e9)).append('\n');
   }
 
   private static void gauge(StringBuilder b, String name, String help, long v) {

@@ -68,7 +68,7 @@ public final class EndpointController implements AutoCloseable {
       p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
       p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
       p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000");
-      p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+      p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
       return p;
     }
 

@@ -17,6 +17,7 @@ import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.api.v1.Service;
 import io.svcplane.core.ObjectKey;
 import io.svcplane.core.endpoints.EndpointsPlanner;
+import io.svcplane.core.selector.LabelSelector;
 import io.svcplane.core.image.ClusterDelta;
 import io.svcplane.core.image.ClusterImage;
 import io.svcplane.core.image.LogTopic;
@@ -25,10 +26,12 @@ import io.svcplane.eventlog.LogRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -54,6 +57,10 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
   private final String writer;
   private ClusterImage image;
   private final Map<String, Endpoints> published;
+  /** Selector of every service that has one, parsed once per service version. */
+  private final Map<String, LabelSelector> selectors = new HashMap<>();
+  /** Names of the pods each service with a selector selects: the planner gets only these. */
+  private final Map<String, Set<String>> members = new HashMap<>();
 
   public static Behavior<Command> create(String namespace, NamespaceSeed seed, String writer) {
     return Behaviors.setup(ctx -> new NamespaceActor(ctx, namespace, seed, writer));
@@ -65,6 +72,8 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
     this.writer = writer;
     this.image = seed.resources();
     this.published = new HashMap<>(seed.published());
+    NamespaceImage ns = image.namespace(namespace);
+    ns.services().keySet().forEach(name -> reindexService(ns, name));
   }
 
   @Override
@@ -81,7 +90,6 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
   }
 
   private Behavior<Command> onFold(Fold fold) {
-    NamespaceImage before = image.namespace(namespace);
     ClusterDelta delta = new ClusterDelta(image);
     // The last record that touched each object in this batch: it becomes the cause.
     Map<String, LogRecord> lastPod = new LinkedHashMap<>();
@@ -101,7 +109,19 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
     NamespaceImage after = image.namespace(namespace);
 
     Map<String, LogRecord> dirty = new TreeMap<>(touchedServices);
-    if (!lastPod.isEmpty()) markServicesOfChangedPods(before, after, lastPod, dirty);
+    touchedServices.keySet().forEach(name -> reindexService(after, name));
+    // A service is planned again if it selected the pod before the batch or selects it now (a label
+    // the pod held only in the middle of the batch changes no result).
+    lastPod.forEach((podName, record) -> {
+      Pod pod = after.pods().get(podName);
+      members.forEach((serviceName, podNames) -> {
+        boolean was = podNames.contains(podName);
+        boolean is = pod != null && selectors.get(serviceName).matches(pod.getMetadata().getLabelsMap());
+        if (was || is) dirty.merge(serviceName, record, (a, b) -> a.offset() >= b.offset() ? a : b);
+        if (is && !was) podNames.add(podName);
+        else if (was && !is) podNames.remove(podName);
+      });
+    });
 
     List<EndpointsChange> changes = new ArrayList<>();
     dirty.forEach((name, cause) -> plan(after, name, cause).ifPresent(changes::add));
@@ -109,31 +129,30 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
     return this;
   }
 
-  /**
-   * A service must be planned again if it selected, or now selects, any version of a pod the batch
-   * changed (comparing before and after the batch is enough: a label the pod held only in the middle
-   * of the batch changes no result).
-   */
-  private static void markServicesOfChangedPods(
-      NamespaceImage before, NamespaceImage after, Map<String, LogRecord> lastPod, Map<String, LogRecord> dirty) {
-    Map<String, Service[]> services = new HashMap<>();
-    before.services().forEach((n, s) -> services.put(n, new Service[] {s, after.services().get(n)}));
-    after.services().forEach((n, s) -> services.putIfAbsent(n, new Service[] {null, s}));
-    lastPod.forEach((podName, record) -> {
-      Pod podBefore = before.pods().get(podName);
-      Pod podAfter = after.pods().get(podName);
-      services.forEach((serviceName, versions) -> {
-        if (selectsEither(versions[0], podBefore, podAfter)
-            || (versions[1] != versions[0] && selectsEither(versions[1], podBefore, podAfter))) {
-          dirty.merge(serviceName, record, (a, b) -> a.offset() >= b.offset() ? a : b);
-        }
-      });
+  /** Parses the service's selector and finds the pods it selects (it is new or it changed). */
+  private void reindexService(NamespaceImage ns, String name) {
+    Service s = ns.services().get(name);
+    Optional<LabelSelector> selector = s == null ? Optional.empty() : LabelSelector.ofService(s);
+    if (selector.isEmpty()) {
+      selectors.remove(name);
+      members.remove(name);
+      return;
+    }
+    selectors.put(name, selector.get());
+    Set<String> podNames = new HashSet<>();
+    ns.pods().forEach((podName, pod) -> {
+      if (selector.get().matches(pod.getMetadata().getLabelsMap())) podNames.add(podName);
     });
+    members.put(name, podNames);
   }
 
-  private static boolean selectsEither(Service s, Pod a, Pod b) {
-    if (s == null) return false;
-    return (a != null && EndpointsPlanner.selects(s, a)) || (b != null && EndpointsPlanner.selects(s, b));
+  /** The pods a service selects (all of the namespace's pods it may need). */
+  private List<Pod> selectedPods(NamespaceImage ns, String service) {
+    Set<String> names = members.get(service);
+    if (names == null) return List.of();
+    List<Pod> pods = new ArrayList<>(names.size());
+    for (String n : names) pods.add(ns.pods().get(n));
+    return pods;
   }
 
   private Optional<EndpointsChange> plan(NamespaceImage ns, String name, LogRecord cause) {
@@ -141,7 +160,7 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
     Instant triggerTime = eventTime(cause);
     Optional<Endpoints> desired = EndpointsPlanner.desired(
         Optional.ofNullable(ns.services().get(name)),
-        ns.pods().values(),
+        selectedPods(ns, name),
         Optional.ofNullable(ns.userEndpoints().get(name)),
         previous,
         triggerTime);

@@ -1,0 +1,394 @@
+package io.svcplane.bench;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
+import io.svcplane.api.v1.ContainerPort;
+import io.svcplane.api.v1.EventType;
+import io.svcplane.api.v1.ObjectMeta;
+import io.svcplane.api.v1.Pod;
+import io.svcplane.api.v1.PodCondition;
+import io.svcplane.api.v1.PodSpec;
+import io.svcplane.api.v1.PodStatus;
+import io.svcplane.api.v1.Resource;
+import io.svcplane.api.v1.ResourceEvent;
+import io.svcplane.api.v1.Service;
+import io.svcplane.api.v1.ServicePort;
+import io.svcplane.api.v1.ServiceSpec;
+import io.svcplane.controller.EndpointController;
+import io.svcplane.core.Kinds;
+import io.svcplane.core.ObjectKey;
+import io.svcplane.core.image.LogTopic;
+import io.svcplane.eventlog.KafkaClients;
+import io.svcplane.eventlog.TopicLayout;
+import io.svcplane.eventlog.Topics;
+import io.svcplane.eventlog.testing.KafkaExtension;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Benchmarks the endpoint controller on a real broker, in one run:
+ * <ol>
+ *   <li>throughput: N pod events preloaded into svcplane.resources; the raw read_committed consume
+ *       rate of that topic, then the rate at which a fresh controller group folds them exactly once
+ *       (fold, plan, publish Endpoints and commit offsets in transactions); the ratio is the figure;
+ *   <li>latency: with the controller caught up, pod changes at a fixed rate (group-committed every
+ *       10 ms, as the apiserver does), each flipping a pod's readiness in a different service; for
+ *       each, resource-event commit to the moment its Endpoints event is readable (read_committed).
+ * </ol>
+ * Usage: {@code EndpointControllerBench [--kafka HOST:PORT] [--events N] [--rate R] [--seconds S] [--out DIR]}.
+ * Without --kafka it starts the embedded single-node broker in this JVM.
+ */
+public final class EndpointControllerBench {
+  static final int NAMESPACES = 60;
+  static final int SERVICES_PER_NAMESPACE = 10;
+  static final int PODS_PER_SERVICE = 10;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = parse(args);
+    String bootstrap = opts.containsKey("kafka") ? opts.get("kafka") : KafkaExtension.startOutsideJUnit().bootstrapServers();
+    int events = Integer.parseInt(opts.getOrDefault("events", "200000"));
+    int rate = Integer.parseInt(opts.getOrDefault("rate", "1000"));
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+    Path out = Path.of(opts.getOrDefault("out", "bench/results"));
+    Files.createDirectories(out);
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+    String run = "bench-" + UUID.randomUUID().toString().substring(0, 6);
+
+    KafkaClients clients = KafkaClients.of(bootstrap);
+    try (Admin admin = Admin.create(clients.admin())) {
+      Topics.ensure(admin, TopicLayout.DEFAULT);
+    }
+    Workload w = new Workload(run);
+    System.out.printf("endpoint-controller bench: broker %s, %d namespaces x %d services x %d pods, %d pod events%n",
+        bootstrap, NAMESPACES, SERVICES_PER_NAMESPACE, PODS_PER_SERVICE, events);
+
+    // --- preload ---------------------------------------------------------------------------------
+    long t = System.nanoTime();
+    long written;
+    try (KafkaProducer<String, ResourceEvent> p = new KafkaProducer<>(clients.producer(run + "-loader"))) {
+      p.initTransactions();
+      written = w.writeServices(p) + w.writeChurn(p, events, 500);
+    }
+    double produceSeconds = (System.nanoTime() - t) / 1e9;
+    System.out.printf("preloaded %d events in %.1f s (%.0f/s, transactions of 500)%n", written, produceSeconds, written / produceSeconds);
+
+    // --- raw read_committed consume of the same topic ------------------------------------------------
+    double raw1 = rawConsumeRate(clients);
+    double raw2 = rawConsumeRate(clients);
+    double raw = Math.max(raw1, raw2);
+    System.out.printf("raw read_committed consume: %.0f and %.0f records/s (best %.0f)%n", raw1, raw2, raw);
+
+    // --- the controller folds them, exactly once ------------------------------------------------------
+    String group = run + "-group";
+    long startNanos = System.nanoTime();
+    EndpointController controller = EndpointController.start(new EndpointController.Settings(clients, run + "-ec", group));
+    try {
+      long total = totalRecords(clients);
+      while (controller.metrics().eventsFolded() < total) {
+        if (!controller.isRunning()) throw new IllegalStateException("controller stopped", controller.awaitTermination());
+        Thread.sleep(5);
+      }
+      var m = controller.metrics();
+      double foldSeconds = (m.lastCommitNanos() - m.firstBatchNanos()) / 1e9;
+      double foldRate = m.eventsFolded() / foldSeconds;
+      double wall = (m.lastCommitNanos() - startNanos) / 1e9;
+      System.out.printf("controller folded %d events exactly once in %.2f s: %.0f events/s (%d transactions, %d Endpoints"
+              + " events; %.2f s including start, group join and rebuild)%n",
+          m.eventsFolded(), foldSeconds, foldRate, m.transactions(), m.endpointsPublished(), wall);
+      System.out.printf("  of which: waiting for the actors %.2f s, publishing and committing %.2f s, the rest polling%n",
+          m.foldNanos() / 1e9, m.commitNanos() / 1e9);
+      System.out.printf("RATIO fold/raw = %.2f%n", foldRate / raw);
+
+      // --- latency at a fixed rate ---------------------------------------------------------------
+      long[] latencies = latency(clients, w, rate, seconds);
+      long[] sorted = latencies.clone();
+      Arrays.sort(sorted);
+      double p50 = percentile(sorted, 50) / 1e6;
+      double p99 = percentile(sorted, 99) / 1e6;
+      double max = sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6;
+      System.out.printf("latency resource commit -> Endpoints readable at %d changes/s over %d s: %d samples,"
+          + " p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", rate, seconds, sorted.length, p50, p99, max);
+
+      Path csv = out.resolve("endpoint-controller-latency-" + stamp + ".csv");
+      try (PrintWriter pw = new PrintWriter(Files.newBufferedWriter(csv))) {
+        pw.println("sample,latency_ns");
+        for (int i = 0; i < latencies.length; i++) pw.println(i + "," + latencies[i]);
+      }
+      Path summary = out.resolve("endpoint-controller-" + stamp + ".txt");
+      Files.writeString(summary, String.join("\n",
+          "bench=endpoint-controller",
+          "time=" + Instant.now(),
+          "cores=" + Runtime.getRuntime().availableProcessors(),
+          "broker=" + (opts.containsKey("kafka") ? bootstrap : "embedded in the bench JVM"),
+          "events=" + m.eventsFolded(),
+          "raw_consume_per_s=" + Math.round(raw),
+          "fold_per_s=" + Math.round(foldRate),
+          "ratio=" + String.format("%.3f", foldRate / raw),
+          "transactions=" + m.transactions(),
+          "endpoints_events=" + m.endpointsPublished(),
+          "latency_rate_per_s=" + rate,
+          "latency_samples=" + sorted.length,
+          "latency_p50_ms=" + String.format("%.3f", p50),
+          "latency_p99_ms=" + String.format("%.3f", p99),
+          "latency_max_ms=" + String.format("%.3f", max),
+          "latency_csv=" + csv.getFileName(), ""));
+      System.out.println("raw data: " + csv + ", summary: " + summary);
+    } finally {
+      controller.close();
+    }
+    System.exit(0);
+  }
+
+  /** One pass over svcplane.resources from the beginning, read_committed; records per second. */
+  static double rawConsumeRate(KafkaClients clients) {
+    try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(clients.consumer(null))) {
+      List<TopicPartition> parts = partitions(c);
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      long n = 0;
+      long t = System.nanoTime();
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<String, ResourceEvent> r : c.poll(Duration.ofMillis(100))) {
+          if (r.value() != null) n++;
+        }
+      }
+      return n / ((System.nanoTime() - t) / 1e9);
+    }
+  }
+
+  static long totalRecords(KafkaClients clients) {
+    try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(clients.consumer(null))) {
+      List<TopicPartition> parts = partitions(c);
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      long n = 0;
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<String, ResourceEvent> r : c.poll(Duration.ofMillis(100))) {
+          String key = r.key();
+          if (key != null && !ObjectKey.namespaceOfKey(key).isEmpty()) n++;
+        }
+      }
+      return n;
+    }
+  }
+
+  static List<TopicPartition> partitions(KafkaConsumer<?, ?> c) {
+    String topic = LogTopic.RESOURCES.topicName();
+    return c.partitionsFor(topic, Duration.ofSeconds(30)).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+  }
+
+  /**
+   * Writes {@code rate} readiness flips per second for {@code seconds}, group-committed every
+   * 10 ms, and measures for each its commit to its Endpoints event being readable. The first two
+   * seconds are warm-up and not counted.
+   */
+  static long[] latency(KafkaClients clients, Workload w, int rate, int seconds) throws Exception {
+    Map<Long, Long> committedAt = new ConcurrentHashMap<>();
+    List<Long> samples = new ArrayList<>();
+    try (KafkaConsumer<String, ResourceEvent> endpoints = new KafkaConsumer<>(endpointsConsumer(clients));
+        KafkaProducer<String, ResourceEvent> p = new KafkaProducer<>(clients.producer(w.run + "-latency"))) {
+      p.initTransactions();
+      String topic = LogTopic.ENDPOINTS.topicName();
+      List<TopicPartition> parts = endpoints.partitionsFor(topic).stream().map(x -> new TopicPartition(topic, x.partition())).toList();
+      endpoints.assign(parts);
+      endpoints.seekToEnd(parts);
+      parts.forEach(endpoints::position);
+
+      long warmup = 2L * rate;
+      long total = (long) (seconds + 2) * rate;
+      Thread writer = new Thread(() -> {
+        long begin = System.nanoTime();
+        long sent = 0;
+        while (sent < total) {
+          long due = Math.min(total, (System.nanoTime() - begin) * rate / 1_000_000_000L);
+          if (due > sent) {
+            List<ResourceEvent> batch = new ArrayList<>();
+            for (long i = sent; i < due; i++) batch.add(w.flip((int) i));
+            p.beginTransaction();
+            List<Future<RecordMetadata>> fs = new ArrayList<>();
+            for (ResourceEvent e : batch) {
+              fs.add(p.send(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), ObjectKey.of(e.getObject()).toString(), e)));
+            }
+            p.commitTransaction();
+            long now = System.nanoTime();
+            for (int i = 0; i < fs.size(); i++) {
+              try {
+                RecordMetadata md = fs.get(i).get();
+                if (sent + i >= warmup) committedAt.put(id(md.partition(), md.offset()), now);
+              } catch (Exception ex) {
+                throw new IllegalStateException(ex);
+              }
+            }
+            sent = due;
+          }
+          try {
+            Thread.sleep(10);
+          } catch (InterruptedException ex) {
+            return;
+          }
+        }
+      }, "latency-writer");
+      writer.start();
+      Map<Long, Long> seenAt = new HashMap<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(seconds + 30).toNanos();
+      while (System.nanoTime() < deadline && (writer.isAlive() || seenAt.size() < committedAt.size())) {
+        for (ConsumerRecord<String, ResourceEvent> r : endpoints.poll(Duration.ofMillis(5))) {
+          long now = System.nanoTime();
+          var cause = r.value().getCause();
+          seenAt.put(id(cause.getPartition(), cause.getOffset()), now);
+        }
+      }
+      writer.join();
+      committedAt.forEach((id, at) -> {
+        Long seen = seenAt.get(id);
+        if (seen != null) samples.add(Math.max(0, seen - at));
+      });
+      if (samples.size() < committedAt.size()) {
+        System.out.printf("warning: %d of %d changes had no Endpoints event seen%n", committedAt.size() - samples.size(), committedAt.size());
+      }
+    }
+    return samples.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  static java.util.Properties endpointsConsumer(KafkaClients clients) {
+    java.util.Properties props = clients.consumer(null);
+    props.put("fetch.max.wait.ms", "100");
+    return props;
+  }
+
+  static long id(int partition, long offset) {
+    return ((long) partition << 48) | offset;
+  }
+
+  static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) return 0;
+    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+  }
+
+  static Map<String, String> parse(String[] args) {
+    Map<String, String> m = new HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      if (!args[i].startsWith("--")) throw new IllegalArgumentException("expected --option value, got " + args[i]);
+      m.put(args[i].substring(2), args[i + 1]);
+    }
+    return m;
+  }
+
+  /** The benchmark's namespaces, services and pods, and the events that change them. */
+  static final class Workload {
+    final String run;
+    final Pod[][][] pods = new Pod[NAMESPACES][SERVICES_PER_NAMESPACE][PODS_PER_SERVICE];
+
+    Workload(String run) {
+      this.run = run;
+    }
+
+    String ns(int i) {
+      return run + "-" + i;
+    }
+
+    long writeServices(KafkaProducer<String, ResourceEvent> p) {
+      List<ResourceEvent> events = new ArrayList<>();
+      for (int n = 0; n < NAMESPACES; n++) {
+        for (int s = 0; s < SERVICES_PER_NAMESPACE; s++) {
+          Service svc = Service.newBuilder()
+              .setMetadata(ObjectMeta.newBuilder().setNamespace(ns(n)).setName("svc-" + s).setUid(UUID.randomUUID().toString()))
+              .setSpec(ServiceSpec.newBuilder().setType("ClusterIP").setClusterIp("10.96." + n + "." + (s + 1))
+                  .setSelector(Struct.newBuilder().putFields("app", Value.newBuilder().setStringValue("svc-" + s).build()))
+                  .addPorts(ServicePort.newBuilder().setName("http").setPort(80).setTargetPort("web").setProtocol("TCP")))
+              .build();
+          events.add(event(EventType.ADDED, Kinds.wrap(svc)));
+        }
+      }
+      send(p, events);
+      return events.size();
+    }
+
+    /** {@code n} pod events: first every pod is added, then readiness flips, round robin. */
+    long writeChurn(KafkaProducer<String, ResourceEvent> p, int n, int perTransaction) {
+      List<ResourceEvent> batch = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        batch.add(flip(i));
+        if (batch.size() == perTransaction) {
+          send(p, batch);
+          batch.clear();
+        }
+      }
+      send(p, batch);
+      return n;
+    }
+
+    /** The i-th change: adds pod i on the first round, then flips its readiness. */
+    ResourceEvent flip(int i) {
+      int perRound = NAMESPACES * SERVICES_PER_NAMESPACE * PODS_PER_SERVICE;
+      int k = i % perRound;
+      // Consecutive changes go to different namespaces and services.
+      int n = k % NAMESPACES;
+      int s = (k / NAMESPACES) % SERVICES_PER_NAMESPACE;
+      int q = k / (NAMESPACES * SERVICES_PER_NAMESPACE);
+      Pod current = pods[n][s][q];
+      Pod next;
+      EventType type;
+      if (current == null) {
+        type = EventType.ADDED;
+        next = Pod.newBuilder()
+            .setMetadata(ObjectMeta.newBuilder().setNamespace(ns(n)).setName("svc-" + s + "-pod-" + q)
+                .setUid(UUID.randomUUID().toString()).putLabels("app", "svc-" + s))
+            .setSpec(PodSpec.newBuilder().setNodeName("node-" + (q % 3))
+                .addContainers(io.svcplane.api.v1.Container.newBuilder().setName("c")
+                    .addPorts(ContainerPort.newBuilder().setName("web").setContainerPort(8080))))
+            .setStatus(PodStatus.newBuilder().setPhase("Running").setPodIp("10.244." + n + "." + (s * PODS_PER_SERVICE + q + 1))
+                .addConditions(PodCondition.newBuilder().setType("Ready").setStatus("True")))
+            .build();
+      } else {
+        type = EventType.MODIFIED;
+        boolean ready = "True".equals(current.getStatus().getConditions(0).getStatus());
+        Pod.Builder b = current.toBuilder();
+        b.getStatusBuilder().setConditions(0, PodCondition.newBuilder().setType("Ready").setStatus(ready ? "False" : "True"));
+        next = b.build();
+      }
+      pods[n][s][q] = next;
+      return event(type, Kinds.wrap(next));
+    }
+
+    static ResourceEvent event(EventType type, Resource object) {
+      Instant now = Instant.now();
+      return ResourceEvent.newBuilder().setType(type).setObject(object)
+          .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+          .setWriter("apiserver/bench").build();
+    }
+
+    static void send(KafkaProducer<String, ResourceEvent> p, List<ResourceEvent> events) {
+      if (events.isEmpty()) return;
+      p.beginTransaction();
+      for (ResourceEvent e : events) {
+        p.send(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), ObjectKey.of(e.getObject()).toString(), e));
+      }
+      p.commitTransaction();
+    }
+  }
+}
