@@ -93,7 +93,7 @@ public final class L4DataPathBench {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("/tmp/svcplane-bench-proxy.log").toFile())).start();
     Path results = Path.of("bench/results");
     Files.createDirectories(results);
-    Path out = results.resolve("l4_proxy-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
+    Path out = results.resolve("l4_proxy-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".txt");
     int rc = 1;
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
