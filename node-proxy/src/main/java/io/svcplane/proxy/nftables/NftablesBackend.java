@@ -1,6 +1,7 @@
 package io.svcplane.proxy.nftables;
 
 import io.svcplane.core.forwarding.ForwardingTable;
+import io.svcplane.proxy.ForwardingBackend;
 import io.svcplane.core.forwarding.ServicePortName;
 import io.svcplane.core.forwarding.ServicePortRule;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * partial: only the elements and chains of service ports that changed. Any failure makes the next
  * sync full. {@link #close} deletes the table.
  */
-public final class NftablesBackend implements AutoCloseable {
+public final class NftablesBackend implements ForwardingBackend {
   private static final Logger log = LoggerFactory.getLogger(NftablesBackend.class);
 
   /** Adds the table if missing, then deletes it: nft 1.0.6 has no "destroy". */
@@ -41,13 +42,27 @@ public final class NftablesBackend implements AutoCloseable {
   private boolean closed;
 
   /**
-   * The node proxy's constructor ({@code --mode nftables}): nft in this network namespace; the
-   * cluster CIDR from the environment variable {@code SVCPLANE_CLUSTER_CIDR} (see {@link
-   * NodeNetwork#clusterCidr}).
+   * The node proxy's constructor ({@code --mode nftables}, see {@code Backends}). Two settings come
+   * from system properties, else environment variables:
+   *
+   * <ul>
+   *   <li>{@code svcplane.cluster-cidr} / {@code SVCPLANE_CLUSTER_CIDR}: the pod network, see
+   *       {@link NodeNetwork#clusterCidr} (unset: masquerade all ClusterIP traffic);
+   *   <li>{@code svcplane.nftables.netns} / {@code SVCPLANE_NFTABLES_NETNS}: program the named
+   *       network namespace ({@code ip netns exec NAME nft}) instead of the proxy's own.
+   * </ul>
    */
   public NftablesBackend(String nodeName, String nodeAddress) {
-    this(new NodeNetwork(nodeName, List.of(nodeAddress), System.getenv().getOrDefault("SVCPLANE_CLUSTER_CIDR", "")),
-        NftCommand.local());
+    this(new NodeNetwork(nodeName, List.of(nodeAddress), setting("svcplane.cluster-cidr", "SVCPLANE_CLUSTER_CIDR")),
+        setting("svcplane.nftables.netns", "SVCPLANE_NFTABLES_NETNS").isEmpty()
+            ? NftCommand.local()
+            : NftCommand.inNetns(setting("svcplane.nftables.netns", "SVCPLANE_NFTABLES_NETNS")));
+  }
+
+  private static String setting(String property, String env) {
+    String v = System.getProperty(property);
+    if (v == null) v = System.getenv(env);
+    return v == null ? "" : v.strip();
   }
 
   public NftablesBackend(NodeNetwork node, Nft nft) {
@@ -55,6 +70,7 @@ public final class NftablesBackend implements AutoCloseable {
     this.nft = nft;
   }
 
+  @Override
   public String mode() {
     return "nftables";
   }
@@ -64,6 +80,7 @@ public final class NftablesBackend implements AutoCloseable {
    *
    * @throws NftException with nft's error; the next call then does a full sync
    */
+  @Override
   public synchronized void apply(ForwardingTable desired) throws NftException {
     if (closed) throw new IllegalStateException("nftables backend is closed");
     long t0 = System.nanoTime();

@@ -28,81 +28,37 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rendered ruleset in a real kernel, with real connections. Three network namespaces, created
- * here and deleted afterwards:
- *
- * <pre>
- *  out: client 10.0.0.100, "node-2" 10.0.0.2 with its pods 10.244.2.2, 10.244.2.3
- *   | veth 10.0.0.0/24
- *  node (node-1, 10.0.0.1; runs the table; forwards)
- *   | veth 10.244.1.1/24
- *  pods: node-1's pods 10.244.1.2, 10.244.1.3
- * </pre>
- *
- * The client reaches ClusterIPs through node-1 (route 10.96.0.0/16 via 10.0.0.1), as traffic from
- * outside the cluster would. Each server answers with its own address and the client address it
- * saw, so a test sees where each connection went and whether it was masqueraded.
+ * The rendered ruleset in a real kernel, with real connections through the {@link NodeLab}
+ * namespaces: each pod answers with its own address and the client address it saw, so a test sees
+ * where each connection went and whether it was masqueraded.
  */
 class NftablesKernelTest {
-  static final String LOCAL_A = "10.244.1.2";
-  static final String LOCAL_B = "10.244.1.3";
-  static final String REMOTE_A = "10.244.2.2";
-  static final String REMOTE_B = "10.244.2.3";
-  static final String CLIENT = "10.0.0.100";
-  static final String NODE_IP = "10.0.0.1";
+  static final String LOCAL_A = NodeLab.LOCAL_A;
+  static final String LOCAL_B = NodeLab.LOCAL_B;
+  static final String REMOTE_A = NodeLab.REMOTE_A;
+  static final String REMOTE_B = NodeLab.REMOTE_B;
+  static final String CLIENT = NodeLab.CLIENT;
+  static final String NODE_IP = NodeLab.NODE_IP;
 
+  static NodeLab lab;
   static Netns node;
   static Netns pods;
   static Netns out;
-  static final List<Netns> all = new ArrayList<>();
-
-  NftablesBackend backend;
 
   @BeforeAll
   static void buildNetwork() throws IOException {
-    assertEquals("0", Netns.sh("id", "-u").strip(), "the kernel tests need root (network namespaces, nft)");
-    try {
-      node = add(Netns.create("node"));
-      pods = add(Netns.create("pods"));
-      out = add(Netns.create("out"));
-      Netns.sh("ip", "-n", node.name, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", out.name);
-      Netns.sh("ip", "-n", node.name, "link", "add", "pods0", "type", "veth", "peer", "name", "eth0", "netns", pods.name);
-      node.run("ip", "addr", "add", NODE_IP + "/24", "dev", "eth0");
-      node.run("ip", "addr", "add", "10.244.1.1/24", "dev", "pods0");
-      node.run("ip", "link", "set", "eth0", "up");
-      node.run("ip", "link", "set", "pods0", "up");
-      node.run("ip", "route", "add", "10.244.2.0/24", "via", "10.0.0.2");
-      node.run("sysctl", "-qw", "net.ipv4.ip_forward=1");
-      out.run("ip", "addr", "add", CLIENT + "/24", "dev", "eth0");
-      out.run("ip", "addr", "add", "10.0.0.2/24", "dev", "eth0");
-      out.run("ip", "addr", "add", REMOTE_A + "/32", "dev", "eth0");
-      out.run("ip", "addr", "add", REMOTE_B + "/32", "dev", "eth0");
-      out.run("ip", "link", "set", "eth0", "up");
-      out.run("ip", "route", "add", "10.96.0.0/16", "via", NODE_IP);
-      out.run("ip", "route", "add", "10.244.1.0/24", "via", NODE_IP);
-      pods.run("ip", "addr", "add", LOCAL_A + "/24", "dev", "eth0");
-      pods.run("ip", "addr", "add", LOCAL_B + "/24", "dev", "eth0");
-      pods.run("ip", "link", "set", "eth0", "up");
-      pods.run("ip", "route", "add", "default", "via", "10.244.1.1");
-      for (Netns ns : all) ns.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0");
-      pods.serve(LOCAL_A + ":8080", LOCAL_B + ":8080");
-      out.serve(REMOTE_A + ":8080", REMOTE_B + ":8080");
-    } catch (IOException | RuntimeException e) {
-      deleteNetwork();
-      throw e;
-    }
-  }
-
-  private static Netns add(Netns ns) {
-    all.add(ns);
-    return ns;
+    lab = NodeLab.create();
+    node = lab.node;
+    pods = lab.pods;
+    out = lab.out;
   }
 
   @AfterAll
   static void deleteNetwork() {
-    all.forEach(Netns::close);
-    all.clear();
+    if (lab != null) lab.close();
   }
+
+  NftablesBackend backend;
 
   @AfterEach
   void deleteTable() {
@@ -127,7 +83,7 @@ class NftablesKernelTest {
   }
 
   private static Tally fromClient(String target, int n) throws IOException {
-    return out.probe("tcp", target, n, CLIENT);
+    return lab.fromClient(target, n);
   }
 
   @Test
@@ -311,10 +267,6 @@ class NftablesKernelTest {
   }
 
   private static List<String> tables() throws IOException {
-    List<String> t = new ArrayList<>();
-    for (String line : node.run("nft", "list", "tables").split("\n")) {
-      if (!line.isBlank()) t.add(line.strip());
-    }
-    return t;
+    return lab.tables();
   }
 }
