@@ -7,12 +7,16 @@ import io.svcplane.api.v1.Kind;
 import io.svcplane.api.v1.Pod;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.core.Kinds;
+import io.svcplane.svcctl.log.ObjectReads;
+import io.svcplane.svcctl.log.TimeTravelOptions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -34,9 +38,23 @@ final class DescribeCommand implements Callable<Integer> {
   @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "Label selector, e.g. app=nginx.")
   String selector = "";
 
+  @Mixin TimeTravelOptions timeTravel;
+
+  private ObjectReads reads;
+  private Instant now;
+
   @Override
   public Integer call() {
     List<ResourceTypes.Ref> refs = ResourceTypes.parseArgs(args, "describe");
+    timeTravel.checkUsage();
+    if (timeTravel.active()) {
+      TimeTravelOptions.Moment m = timeTravel.replay(root.terminal());
+      reads = m.reads();
+      now = m.now();
+    } else {
+      reads = LiveReads.of(root);
+      now = root.now();
+    }
     List<Resource> objects = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     Set<Kind> kinds = new LinkedHashSet<>();
@@ -72,13 +90,13 @@ final class DescribeCommand implements Callable<Integer> {
   private List<Resource> find(ResourceTypes.Ref ref) {
     Kind kind = ref.kind();
     String ns = allNamespaces ? "" : root.namespaceFor(kind);
-    if (ref.name() == null) return root.client().list(kind, ns, selector).getItemsList();
+    if (ref.name() == null) return reads.list(kind, ns, selector);
     try {
-      return List.of(root.client().get(kind, root.namespaceFor(kind), ref.name()));
+      return List.of(reads.get(kind, root.namespaceFor(kind), ref.name()));
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() != Status.Code.NOT_FOUND) throw e;
       List<Resource> prefixed = new ArrayList<>();
-      for (Resource r : root.client().list(kind, root.namespaceFor(kind), selector).getItemsList()) {
+      for (Resource r : reads.list(kind, root.namespaceFor(kind), selector)) {
         if (Kinds.metadata(r).getName().startsWith(ref.name())) prefixed.add(r);
       }
       if (prefixed.isEmpty()) throw e;
@@ -91,8 +109,8 @@ final class DescribeCommand implements Callable<Integer> {
     return switch (r.getObjectCase()) {
       case SERVICE -> Describers.service(r.getService(), endpointsOf(meta.getNamespace(), meta.getName()));
       case ENDPOINTS -> Describers.endpoints(r.getEndpoints());
-      case POD -> Describers.pod(r.getPod(), root.now(), root.term.zone());
-      case NODE -> Describers.node(r.getNode(), podsOn(meta.getName()), root.now(), root.term.zone());
+      case POD -> Describers.pod(r.getPod(), now, root.term.zone());
+      case NODE -> Describers.node(r.getNode(), podsOn(meta.getName()), now, root.term.zone());
       case NAMESPACE -> Describers.namespace(r.getNamespace());
       case OBJECT_NOT_SET -> "";
     };
@@ -100,7 +118,7 @@ final class DescribeCommand implements Callable<Integer> {
 
   private Endpoints endpointsOf(String namespace, String name) {
     try {
-      return root.client().get(Kind.ENDPOINTS, namespace, name).getEndpoints();
+      return reads.get(Kind.ENDPOINTS, namespace, name).getEndpoints();
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) return null;
       throw e;
@@ -110,7 +128,7 @@ final class DescribeCommand implements Callable<Integer> {
   /** kubectl lists a node's non-terminated pods (field selector spec.nodeName); svcplane filters here. */
   private List<Pod> podsOn(String node) {
     List<Pod> pods = new ArrayList<>();
-    for (Resource r : root.client().list(Kind.POD, "", "").getItemsList()) {
+    for (Resource r : reads.list(Kind.POD, "", "")) {
       Pod p = r.getPod();
       String phase = p.getStatus().getPhase();
       if (p.getSpec().getNodeName().equals(node) && !phase.equals("Succeeded") && !phase.equals("Failed")) pods.add(p);

@@ -8,7 +8,10 @@ import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.WatchEvent;
 import io.svcplane.api.v1.WatchRequest;
 import io.svcplane.core.Kinds;
+import io.svcplane.svcctl.log.ObjectReads;
+import io.svcplane.svcctl.log.TimeTravelOptions;
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -54,26 +58,42 @@ final class GetCommand implements Callable<Integer> {
   @Option(names = "--ignore-not-found", description = "Do not report named objects that do not exist.")
   boolean ignoreNotFound;
 
+  @Mixin TimeTravelOptions timeTravel;
+
   private OutputFormat format;
+  private ObjectReads reads;
+  private Instant now;
 
   @Override
   public Integer call() {
     format = OutputFormat.parse(output, true);
+    timeTravel.checkUsage();
+    if (timeTravel.active() && watch) {
+      throw new CliException("error: --watch cannot be combined with --at or --at-offset: the past does not change");
+    }
     List<ResourceTypes.Ref> refs = ResourceTypes.parseArgs(args, "get");
     boolean named = refs.get(0).name() != null;
     if (named && !selector.isEmpty()) {
       throw new CliException("error: a label selector (-l) cannot be used together with names");
     }
     if (watch) return watch(refs);
+    if (timeTravel.active()) {
+      TimeTravelOptions.Moment m = timeTravel.replay(root.terminal());
+      reads = m.reads();
+      now = m.now();
+    } else {
+      reads = LiveReads.of(root);
+      now = root.now();
+    }
 
     List<Resource> items = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     for (ResourceTypes.Ref ref : refs) {
       try {
         if (ref.name() == null) {
-          items.addAll(root.client().list(ref.kind(), listNamespace(ref.kind()), selector).getItemsList());
+          items.addAll(reads.list(ref.kind(), listNamespace(ref.kind()), selector));
         } else {
-          items.add(root.client().get(ref.kind(), root.namespaceFor(ref.kind()), ref.name()));
+          items.add(reads.get(ref.kind(), root.namespaceFor(ref.kind()), ref.name()));
         }
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.NOT_FOUND && ignoreNotFound) continue;
@@ -120,7 +140,7 @@ final class GetCommand implements Callable<Integer> {
         while (i < items.size()) {
           Kind kind = Kinds.kindOf(items.get(i));
           TablePrinter table = newTable(kind, severalKinds);
-          while (i < items.size() && Kinds.kindOf(items.get(i)) == kind) table.add(items.get(i++), root.now());
+          while (i < items.size() && Kinds.kindOf(items.get(i)) == kind) table.add(items.get(i++), now);
           if (!first && !noHeaders) out.println();
           first = false;
           table.flushTo(out);

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The resource type names kubectl accepts for svcplane's five kinds, with their short names. */
-final class ResourceTypes {
+public final class ResourceTypes {
   private ResourceTypes() {}
 
   private static final Map<String, Kind> NAMES = Map.ofEntries(
@@ -24,7 +24,7 @@ final class ResourceTypes {
       "pods (po), services (svc), endpoints (ep), nodes (no), namespaces (ns)";
 
   /** One type name ("svc", "Service", "services"; an optional "/v1" or ".v1" suffix is accepted). */
-  static Kind parse(String name) {
+  public static Kind parse(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     if (n.endsWith(".v1.")) n = n.substring(0, n.length() - 4);
     else if (n.endsWith(".v1")) n = n.substring(0, n.length() - 3);
@@ -46,13 +46,13 @@ final class ResourceTypes {
   }
 
   /** One object to act on, from command-line arguments. */
-  record Ref(Kind kind, String name) {}
+  public record Ref(Kind kind, String name) {}
 
   /**
    * kubectl's argument forms: {@code TYPE[,TYPE...] [NAME...]} or {@code TYPE/NAME...}. Returns
    * the kinds (each with no name = the whole collection) or the named objects.
    */
-  static List<Ref> parseArgs(List<String> args, String verb) {
+  public static List<Ref> parseArgs(List<String> args, String verb) {
     if (args.isEmpty()) {
       throw new CliException("error: you must specify the type of resource to " + verb
           + ". Valid resource types: " + VALID_TYPES);

@@ -3,6 +3,9 @@ package io.svcplane.svcctl;
 import io.grpc.StatusRuntimeException;
 import io.svcplane.api.v1.Kind;
 import io.svcplane.core.Kinds;
+import io.svcplane.svcctl.log.HistoryCommand;
+import io.svcplane.svcctl.log.LogCommand;
+import io.svcplane.svcctl.log.ReplayCommand;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +26,7 @@ import picocli.CommandLine.ScopeType;
     description = "svcctl controls an svcplane cluster, the way kubectl controls Kubernetes.%n"
         + "Server: --server HOST:PORT, else $SVCPLANE_SERVER, else 127.0.0.1:6443.",
     subcommands = {GetCommand.class, DescribeCommand.class, CreateCommand.class, ApplyCommand.class,
-        DeleteCommand.class, LabelCommand.class},
+        DeleteCommand.class, LabelCommand.class, HistoryCommand.class, ReplayCommand.class, LogCommand.class},
     usageHelpAutoWidth = true)
 public final class Svcctl implements Callable<Integer> {
 
@@ -105,6 +108,11 @@ public final class Svcctl implements Callable<Integer> {
 
   // ----- shared by the subcommands -----
 
+  /** The streams, environment and clock of this run (the log tools in io.svcplane.svcctl.log use it). */
+  public Terminal terminal() {
+    return term;
+  }
+
   ServerAddress serverAddress() {
     return ServerAddress.resolve(server, term.env());
   }
@@ -137,11 +145,11 @@ public final class Svcctl implements Callable<Integer> {
   }
 
   /** The namespace for namespaced kinds: -n, else "default". */
-  String namespace() {
+  public String namespace() {
     return namespace == null || namespace.isEmpty() ? "default" : namespace;
   }
 
-  boolean namespaceGiven() {
+  public boolean namespaceGiven() {
     return namespace != null && !namespace.isEmpty();
   }
 

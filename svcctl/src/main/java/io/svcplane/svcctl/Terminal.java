@@ -14,7 +14,7 @@ import java.util.Map;
  * What one svcctl run talks to: its streams, environment, clock and time zone. The real one is
  * the process's; tests run svcctl in-process with captured streams and a fixed clock.
  */
-record Terminal(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Clock clock, ZoneId zone) {
+public record Terminal(InputStream in, PrintStream out, PrintStream err, Map<String, String> env, Clock clock, ZoneId zone) {
 
   static Terminal system() {
     // Buffered: a table is many small writes; svcctl flushes after each line that must show now.
