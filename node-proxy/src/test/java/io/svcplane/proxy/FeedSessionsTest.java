@@ -72,12 +72,10 @@ class FeedSessionsTest {
       AtomicInteger stuckReceived = new AtomicInteger();
       try {
         // The stuck proxy says hello, then never reads (no flow-control credit) and never ACKs.
-        ProxyFeedGrpc.newStub(channel).stream(new ClientResponseObserver<ProxyRequest, ProxyUpdate>() {
+        var stuck = ProxyFeedGrpc.newStub(channel).stream(new ClientResponseObserver<ProxyRequest, ProxyUpdate>() {
           @Override
           public void beforeStart(ClientCallStreamObserver<ProxyRequest> requests) {
             requests.disableAutoRequestWithInitial(1);
-            requests.onNext(ProxyRequest.newBuilder().setHello(Hello.newBuilder().setNodeName("node-stuck")
-                .setNodeAddress("127.0.1.75").setMode("dry-run")).build());
           }
 
           @Override
@@ -91,6 +89,8 @@ class FeedSessionsTest {
           @Override
           public void onCompleted() {}
         });
+        stuck.onNext(ProxyRequest.newBuilder().setHello(Hello.newBuilder().setNodeName("node-stuck")
+            .setNodeAddress("127.0.1.75").setMode("dry-run")).build());
         await("stuck proxy connected", Duration.ofSeconds(5), () -> feed.hub.sessionCount() == 2);
         String last = null;
         for (int i = 0; i < 50; i++) {

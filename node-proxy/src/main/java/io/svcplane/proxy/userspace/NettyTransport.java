@@ -68,7 +68,6 @@ public final class NettyTransport implements AutoCloseable {
     config.setAllocator(PooledByteBufAllocator.DEFAULT);
     config.setTcpNoDelay(true);
     config.setConnectTimeoutMillis(5000);
-    config.setAutoRead(false);
     ch.pipeline().addLast(handler);
     ChannelFuture registered = loop.register(ch);
     if (registered.cause() != null) return registered;
@@ -86,7 +85,6 @@ public final class NettyTransport implements AutoCloseable {
           .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.AUTO_READ, false)
           .childHandler(child);
       if (epoll) b.option(EpollChannelOption.SO_REUSEPORT, true);
       else b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);

@@ -37,6 +37,10 @@ final class TcpRelay {
     private final boolean viaNodePort;
     private final ProxyMetrics metrics;
     private Channel backend;
+    // What the client sent before the backend connection was up (typically the first request).
+    private java.util.ArrayDeque<Object> early;
+    private boolean connected;
+    private int earlyBytes;
 
     Frontend(NettyTransport transport, PortRoute route, boolean viaNodePort, ProxyMetrics metrics) {
       this.transport = transport;
@@ -60,10 +64,19 @@ final class TcpRelay {
       backend = f.channel();
       f.addListener((ChannelFutureListener) done -> {
         if (done.isSuccess()) {
-          client.config().setAutoRead(true);
-          backend.config().setAutoRead(true);
+          connected = true;
+          if (early != null) {
+            Object m;
+            while ((m = early.poll()) != null) backend.write(m, backend.voidPromise());
+            backend.flush();
+            early = null;
+            if (!client.config().isAutoRead()) client.config().setAutoRead(true);
+          }
+          if (!client.isActive()) closeOnFlush(backend);
         } else {
           metrics.backendFailed();
+          if (early != null) early.forEach(io.netty.util.ReferenceCountUtil::release);
+          early = null;
           reset(client);
         }
       });
@@ -71,12 +84,22 @@ final class TcpRelay {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      backend.write(msg, backend.voidPromise());
+      if (connected) {
+        backend.write(msg, backend.voidPromise());
+      } else if (backend != null) {
+        if (early == null) early = new java.util.ArrayDeque<>(2);
+        early.add(msg);
+        // Bounded: past 64 KiB stop reading until the backend is there.
+        earlyBytes += msg instanceof io.netty.buffer.ByteBuf b ? b.readableBytes() : 0;
+        if (earlyBytes > 65536) ctx.channel().config().setAutoRead(false);
+      } else {
+        io.netty.util.ReferenceCountUtil.release(msg);
+      }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      if (backend != null) backend.flush();
+      if (connected) backend.flush();
     }
 
     @Override
@@ -87,7 +110,7 @@ final class TcpRelay {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       metrics.closed();
-      if (backend != null) closeOnFlush(backend);
+      if (backend != null && connected) closeOnFlush(backend);
     }
 
     @Override
@@ -136,7 +159,11 @@ final class TcpRelay {
     ch.close();
   }
 
+  /** Closes once what was written is sent; at once when nothing is pending (the common case). */
   static void closeOnFlush(Channel ch) {
-    if (ch.isActive()) ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    if (!ch.isActive()) return;
+    var pending = ch.unsafe().outboundBuffer();
+    if (pending == null || pending.isEmpty()) ch.close();
+    else ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
   }
 }
