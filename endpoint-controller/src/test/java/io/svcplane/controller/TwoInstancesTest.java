@@ -83,6 +83,45 @@ class TwoInstancesTest {
     }
   }
 
+  @Test
+  void secondIncarnationWithTheSameInstanceIdFencesTheFirstAndNothingIsDoubled(TestKafka kafka) throws Exception {
+    KafkaClients clients = KafkaClients.of(kafka.bootstrapServers());
+    try (Admin admin = Admin.create(clients.admin())) {
+      Topics.ensure(admin, TopicLayout.DEFAULT);
+    }
+    String run = UUID.randomUUID().toString().substring(0, 6);
+    List<String> namespaces = List.of("zombie-" + run + "-0", "zombie-" + run + "-1", "zombie-" + run + "-2");
+    Churn churn = new Churn(11, namespaces, 10, 5);
+    EndpointController.Settings same = new EndpointController.Settings(clients, "zombie-" + run);
+    EndpointController first = EndpointController.start(same);
+    EndpointController second = null;
+    try (ResourceWriter writer = new ResourceWriter(clients); EndpointsWatcher watcher = new EndpointsWatcher(clients)) {
+      churn.writeServices(writer);
+      AtomicInteger produced = new AtomicInteger();
+      Thread producer = new Thread(() -> {
+        for (int done = 0; done < 2_000; done += 20) {
+          churn.record(writer.writeAll(churn.next(20)));
+          produced.addAndGet(20);
+        }
+      }, "churn");
+      producer.start();
+      awaitTrue(() -> first.metrics().endpointsPublished() > churn.serviceCount(), "the first incarnation publishes");
+      // The same instance id again, while the first still runs (as after a network partition).
+      second = EndpointController.start(same);
+      Throwable fenced = first.awaitTermination();
+      assertTrue(fenced != null, "the first incarnation stopped on being fenced");
+      assertEquals(ControllerMetrics.State.FAILED, first.metrics().state());
+      assertTrue(second.isRunning());
+
+      producer.join(TimeUnit.MINUTES.toMillis(2));
+      churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(90));
+      assertTrue(churn.verify(watcher) > churn.serviceCount());
+    } finally {
+      first.close();
+      if (second != null) second.close();
+    }
+  }
+
   static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!condition.getAsBoolean()) {
