@@ -31,6 +31,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -78,7 +79,15 @@ final class ControllerLoop implements ConsumerRebalanceListener {
       consumer.subscribe(List.of(LogTopic.RESOURCES.topicName()), this);
       metrics.state(ControllerMetrics.State.RUNNING);
       while (running) {
-        ConsumerRecords<String, ResourceEvent> records = consumer.poll(POLL);
+        ConsumerRecords<String, ResourceEvent> records;
+        try {
+          records = consumer.poll(POLL);
+        } catch (RecordDeserializationException e) {
+          // Not a ResourceEvent: nothing can fold it; skip it rather than stop on it forever.
+          log.error("skipping record {} of {}: {}", e.offset(), e.topicPartition(), e.getMessage());
+          consumer.seek(e.topicPartition(), e.offset() + 1);
+          continue;
+        }
         metrics.lag(lag());
         if (!records.isEmpty()) processBatch(records);
       }

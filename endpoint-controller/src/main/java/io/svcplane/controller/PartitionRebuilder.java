@@ -19,8 +19,10 @@ import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
 
 /**
  * Rebuilds the state of one partition from the log before the controller publishes anything for
@@ -81,7 +83,14 @@ final class PartitionRebuilder {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("rebuilding partitions " + resourcesUntil.keySet() + " did not finish within " + GIVE_UP);
         }
-        for (ConsumerRecord<String, ResourceEvent> r : c.poll(POLL)) {
+        ConsumerRecords<String, ResourceEvent> polled;
+        try {
+          polled = c.poll(POLL);
+        } catch (RecordDeserializationException e) {
+          c.seek(e.topicPartition(), e.offset() + 1); // skipped by the Kafka loop as well
+          continue;
+        }
+        for (ConsumerRecord<String, ResourceEvent> r : polled) {
           boolean input = r.topic().equals(LogTopic.RESOURCES.topicName());
           if (input && r.offset() >= until.get(new TopicPartition(r.topic(), r.partition()))) continue;
           if (r.key() == null) continue;

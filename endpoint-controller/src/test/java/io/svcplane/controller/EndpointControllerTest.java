@@ -364,6 +364,23 @@ class EndpointControllerTest {
     assertEquals(del.offset(), e.getCause().getOffset());
   }
 
+  @Test
+  void recordThatIsNoResourceEventIsSkipped() {
+    String ns = ns();
+    java.util.Properties props = clients.producer(null);
+    props.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+    try (var raw = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(props)) {
+      raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(LogTopic.RESOURCES.topicName(),
+          "Service/" + ns + "/garbage", new byte[] {(byte) 0xff, 0x01, 0x02})).get();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    add(service(ns, "web", selector("app", "web"), port("", 80, "80")));
+    add(pod(ns, "p", "10.244.15.1", true, "app", "web"));
+    watcher.await(key(ns, "web"), x -> !readyIps(x).isEmpty());
+    assertEquals(ControllerMetrics.State.RUNNING, controller.metrics().state());
+  }
+
   // --- the process around it --------------------------------------------------------------------
 
   @Test
