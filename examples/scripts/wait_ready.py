@@ -26,8 +26,9 @@ example:
 def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="wait_ready.py",
-        description="Exit 0 as soon as Service SERVICE has at least N ready endpoint addresses (distinct IPs"
-                    " in its Endpoints' subsets[].addresses); exit 1 when --timeout passes first.",
+        description="Exit 0 as soon as Service SERVICE has at least N ready endpoint addresses (distinct IPs\n"
+                    "in its Endpoints' subsets[].addresses); exit 1 when --timeout passes first. It watches\n"
+                    "the Endpoints (List, then Watch from the list's version); it does not poll.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("service", metavar="SERVICE", help="name of the Service")
     p.add_argument("count", metavar="N", type=sc.non_negative_number(int), help="ready addresses to wait for")
@@ -59,7 +60,14 @@ def main(argv=None):
         for r in items:
             if r.endpoints.metadata.name == args.service:
                 state["ready"] = sc.ready_ips(r.endpoints)
-        return done()
+        if done():
+            return True
+        if first:
+            # One progress line for the pipeline's log; then silence until the answer.
+            sc.log("waiting up to %gs for %s to have %d ready address%s: %s%s"
+                   % (args.timeout, target, args.count, "" if args.count == 1 else "es", has(state["ready"]),
+                      service_note(api, pb, args, reconnect=False)))
+        return False
 
     def on_event(event):
         ep = event.object.endpoints
@@ -89,16 +97,17 @@ def has(ready):
     return "it has %d (%s)" % (len(ready), ",".join(sorted(ready, key=sc.ip_key)))
 
 
-def service_note(api, pb, args):
+def service_note(api, pb, args, reconnect=True):
     """Why there may be no addresses: the Service itself is missing."""
     import grpc
     try:
-        api.reconnect()
+        if reconnect:
+            api.reconnect()
         api.get(pb.api.SERVICE, args.namespace, args.service, timeout=5)
         return ""
     except grpc.RpcError as err:
         if err.code() == grpc.StatusCode.NOT_FOUND:
-            return "; the Service does not exist"
+            return "; the Service does not exist%s" % ("" if reconnect else " yet")
         return ""
 
 
