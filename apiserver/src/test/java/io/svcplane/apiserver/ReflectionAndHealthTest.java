@@ -48,7 +48,7 @@ class ReflectionAndHealthTest {
       List<ServerReflectionResponse> listed = reflect(channel, ServerReflectionRequest.newBuilder().setListServices("").build());
       Set<String> services = listed.get(0).getListServicesResponse().getServiceList().stream()
           .map(ServiceResponse::getName).collect(Collectors.toSet());
-      assertTrue(services.containsAll(Set.of("svcplane.v1.Resources", "grpc.health.v1.Health",
+      assertTrue(services.containsAll(Set.of("svcplane.v1.Resources", "svcplane.v1.ProxyFeed", "grpc.health.v1.Health",
           "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection")), services.toString());
 
       // The file that defines Resources, and with it every file it imports: enough to call Watch.
