@@ -83,9 +83,10 @@ class GeneratedStubsTest {
     assertTrue(first.stderr().contains("generated the Python stubs of 6 .proto files"), first.toString());
 
     Path resources = protos.resolve("svcplane/v1/resources.proto");
-    Files.writeString(resources, Files.readString(resources).replace(
-        "message NamespaceSpec {\n  repeated string finalizers = 1;",
-        "message NamespaceSpec {\n  repeated string finalizers = 1;\n  string added_by_the_test = 2;"));
+    String before = Files.readString(resources);
+    String after = before.replace("message NamespaceSpec {", "message NamespaceSpec {\n  string added_by_the_test = 2;");
+    assertTrue(!after.equals(before), "resources.proto defines NamespaceSpec");
+    Files.writeString(resources, after);
     var check = Scripts.run(List.of(), "gen_stubs.py", List.of("--check"), env);
     assertEquals(1, check.exitCode(), "a changed .proto makes the stubs stale\n" + check);
 

@@ -107,11 +107,16 @@ final class Scripts {
       return "--- stdout\n" + String.join("\n", out) + "\n--- stderr\n" + String.join("\n", err);
     }
 
+    /** Ends the script (SIGTERM, then SIGKILL after 5 s). */
     @Override
-    public void close() throws InterruptedException {
-      if (process.isAlive()) {
-        process.destroy();
+    public void close() {
+      if (!process.isAlive()) return;
+      process.destroy();
+      try {
         if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
       }
     }
   }
