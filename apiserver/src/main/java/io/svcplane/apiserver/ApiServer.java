@@ -302,6 +302,11 @@ public final class ApiServer {
     };
   }
 
+  /** Counters of the write path (transactions, records per transaction, commit and fold-wait times). */
+  public ResourceWriter.Stats writeStats() {
+    return writer.stats();
+  }
+
   public String writerId() {
     return config.writerId;
   }

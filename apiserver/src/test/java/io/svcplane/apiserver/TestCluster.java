@@ -93,6 +93,7 @@ final class TestCluster implements AutoCloseable {
   /** Records (and transaction markers) on svcplane.resources: a rejected write adds none. */
   long resourceLogEnd() {
     var props = KafkaClients.of(kafka.bootstrapServers()).consumer(null);
+    props.put("isolation.level", "read_uncommitted");
     try (KafkaConsumer<String, ?> c = new KafkaConsumer<>(props)) {
       List<TopicPartition> tps = c.partitionsFor(LogTopic.RESOURCES.topicName(), Duration.ofSeconds(10)).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();

@@ -133,7 +133,8 @@ final class Admission {
 
   /** The stored object made to match {@code desired}: unchanged, or one MODIFIED event. */
   private Decision replace(ObjectKey key, Resource desired, WriteView.Stored stored, ApplyResult changed) {
-    Resource old = clearVersion(stored.object());
+    Resource old = Kinds.withTypeMeta(clearVersion(stored.object()));
+    desired = Kinds.withTypeMeta(desired);
     if (desired.equals(old)) return new Unchanged(stored, ApplyResult.UNCHANGED);
     List<FieldError> errs = ResourceValidator.validateUpdate(desired, old);
     if (!errs.isEmpty()) throw ApiException.invalid(key, errs);
@@ -174,7 +175,7 @@ final class Admission {
       }
       default -> r;
     };
-    r = ResourceDefaults.apply(r);
+    r = Kinds.withTypeMeta(ResourceDefaults.apply(r));
     if (stored != null && r.hasService()) r = Kinds.wrap(keepAllocations(r.getService(), stored.getService()));
     return r;
   }

@@ -54,6 +54,13 @@ public final class ResourceWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResourceWriter.class);
   /** Most writes in one transaction. */
   static final int MAX_BATCH = 2000;
+  /**
+   * Transactional producers used in turn. A producer's next transaction waits until the broker
+   * has finished the previous one (its commit markers written); taking turns lets a new
+   * transaction start while the last one's markers are still being written. The log order is
+   * kept because a batch's records are all appended before the next batch is sent.
+   */
+  static final int DEFAULT_PRODUCERS = 4;
 
   private record Request(WriteOp op, CompletableFuture<WriteResult> future) {}
 
@@ -71,13 +78,38 @@ public final class ResourceWriter implements AutoCloseable {
   private final List<PendingBatch> inFlight = new ArrayList<>();
   private final WriteView view = new WriteView();
   private volatile Consumer<String> onFenced = reason -> {};
-  private KafkaProducer<String, ResourceEvent> producer;
+  private final int producerCount;
+  private final List<KafkaProducer<String, ResourceEvent>> producers = new ArrayList<>();
+  private int nextProducer;
   private Allocations allocations;
   private Admission admission;
   private volatile boolean running;
   private volatile String fencedReason;
   private boolean needsResync;
   private Thread thread;
+  private final java.util.concurrent.atomic.LongAdder statBatches = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder statRecords = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder statCommitNanos = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder statFoldNanos = new java.util.concurrent.atomic.LongAdder();
+
+  /** Counters of the write path: transactions, records, and time spent committing and waiting for the fold. */
+  public record Stats(long transactions, long records, long commitNanos, long foldWaitNanos) {
+    public double recordsPerTransaction() {
+      return transactions == 0 ? 0 : (double) records / transactions;
+    }
+
+    public double meanCommitMillis() {
+      return transactions == 0 ? 0 : commitNanos / 1e6 / transactions;
+    }
+
+    public double meanFoldWaitMillis() {
+      return transactions == 0 ? 0 : foldWaitNanos / 1e6 / transactions;
+    }
+  }
+
+  public Stats stats() {
+    return new Stats(statBatches.sum(), statRecords.sum(), statCommitNanos.sum(), statFoldNanos.sum());
+  }
 
   public ResourceWriter(KafkaClients clients, String writerId, LogFolder folder, ServiceCidr cidr,
       NodePortRange nodePorts, Clock clock) {
@@ -88,25 +120,39 @@ public final class ResourceWriter implements AutoCloseable {
     this.cidr = cidr;
     this.nodePorts = nodePorts;
     this.clock = clock;
+    this.producerCount = DEFAULT_PRODUCERS;
   }
 
-  /** The transactional id, shared by every apiserver started with the same writer id. */
-  public static String transactionalId(String writerId) {
-    return "svcplane.apiserver." + writerId;
+  /** The transactional ids, shared by every apiserver started with the same writer id. */
+  public static List<String> transactionalIds(String writerId, int producers) {
+    List<String> ids = new ArrayList<>();
+    for (int k = 0; k < producers; k++) ids.add("svcplane.apiserver." + writerId + "." + k);
+    return ids;
   }
 
   /**
-   * Registers this writer's transactional id, fencing any earlier producer with the same id and
-   * aborting its open transaction (so the fold that follows is not held up by it).
+   * Registers this writer's transactional ids, fencing any earlier producers with the same ids
+   * and aborting their open transactions (so the fold that follows is not held up by them).
    */
   public void initTransactions() {
-    Properties p = clients.producer(transactionalId(writerId));
+    for (int k = 0; k < producerCount; k++) producers.add(newProducer(k));
+  }
+
+  private KafkaProducer<String, ResourceEvent> newProducer(int k) {
+    String id = transactionalIds(writerId, producerCount).get(k);
+    Properties p = clients.producer(id);
     p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
     p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
     p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "svcplane-" + writerName.replace('/', '-'));
-    producer = new KafkaProducer<>(p);
-    producer.initTransactions();
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "svcplane-" + writerName.replace('/', '-') + "-" + k);
+    KafkaProducer<String, ResourceEvent> producer = new KafkaProducer<>(p);
+    try {
+      producer.initTransactions();
+    } catch (RuntimeException e) {
+      producer.close(Duration.ZERO);
+      throw e;
+    }
+    return producer;
   }
 
   /** Called once, with the reason, when another apiserver fences this one. */
@@ -208,6 +254,10 @@ public final class ResourceWriter implements AutoCloseable {
     }
     if (records.isEmpty()) return;
 
+    long t0 = System.nanoTime();
+    int k = nextProducer;
+    nextProducer = (nextProducer + 1) % producers.size();
+    KafkaProducer<String, ResourceEvent> producer = producers.get(k);
     try {
       producer.beginTransaction();
       List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
@@ -218,11 +268,16 @@ public final class ResourceWriter implements AutoCloseable {
         batch.committed(i, md.partition(), md.offset());
       }
     } catch (Exception e) {
-      failBatch(batch, accepted, e);
+      failBatch(batch, accepted, k, e);
       return;
     }
+    long t1 = System.nanoTime();
+    statBatches.increment();
+    statRecords.add(records.size());
+    statCommitNanos.add(t1 - t0);
     inFlight.add(batch);
     folder.awaitPositions(batch.target()).whenComplete((img, err) -> {
+      statFoldNanos.add(System.nanoTime() - t1);
       if (err != null) {
         ApiException unavailable = ApiException.unavailable("the write was committed but the fold of the log failed: " + err);
         accepted.forEach(w -> w.request.future.completeExceptionally(unavailable));
@@ -251,7 +306,8 @@ public final class ResourceWriter implements AutoCloseable {
     });
   }
 
-  private void failBatch(PendingBatch batch, List<AcceptedWrite> accepted, Exception e) {
+  private void failBatch(PendingBatch batch, List<AcceptedWrite> accepted, int k, Exception e) {
+    KafkaProducer<String, ResourceEvent> producer = producers.get(k);
     Throwable fence = fencingCause(e);
     ApiException error;
     if (fence != null) {
@@ -259,10 +315,12 @@ public final class ResourceWriter implements AutoCloseable {
           + "\" and owns the log now (" + fence.getClass().getSimpleName() + ")";
       log.error(fencedReason);
       error = ApiException.unavailable(fencedReason);
-      try {
-        producer.close(Duration.ZERO);
-      } catch (RuntimeException ignored) {
-        // fenced producers may refuse to close cleanly
+      for (KafkaProducer<String, ResourceEvent> pr : producers) {
+        try {
+          pr.close(Duration.ZERO);
+        } catch (RuntimeException ignored) {
+          // fenced producers may refuse to close cleanly
+        }
       }
       onFenced.accept(fencedReason);
     } else {
@@ -278,7 +336,7 @@ public final class ResourceWriter implements AutoCloseable {
           // replaced below
         }
         try {
-          initTransactions();
+          producers.set(k, newProducer(k));
         } catch (RuntimeException initFailed) {
           log.error("cannot start a new transactional producer: {}", initFailed.toString());
         }
@@ -347,11 +405,13 @@ public final class ResourceWriter implements AutoCloseable {
     List<Request> rest = new ArrayList<>();
     queue.drainTo(rest);
     rest.forEach(r -> r.future.completeExceptionally(ApiException.unavailable("the apiserver is stopping")));
-    if (producer != null && fencedReason == null) {
-      try {
-        producer.close(Duration.ofSeconds(5));
-      } catch (RuntimeException e) {
-        log.debug("closing the producer: {}", e.toString());
+    if (fencedReason == null) {
+      for (KafkaProducer<String, ResourceEvent> pr : producers) {
+        try {
+          pr.close(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+          log.debug("closing a producer: {}", e.toString());
+        }
       }
     }
   }
