@@ -109,17 +109,26 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
     NamespaceImage after = image.namespace(namespace);
 
     Map<String, LogRecord> dirty = new TreeMap<>(touchedServices);
-    touchedServices.keySet().forEach(name -> reindexService(after, name));
+    // Services changed in this batch are re-indexed; what they selected before still counts below.
+    Map<String, Set<String>> selectedBefore = new HashMap<>();
+    for (String name : touchedServices.keySet()) {
+      if (members.containsKey(name)) selectedBefore.put(name, members.get(name));
+      reindexService(after, name);
+    }
     // A service is planned again if it selected the pod before the batch or selects it now (a label
-    // the pod held only in the middle of the batch changes no result).
+    // the pod held only in the middle of the batch changes no result). Its cause is the last record
+    // that touched it or such a pod.
     lastPod.forEach((podName, record) -> {
       Pod pod = after.pods().get(podName);
       members.forEach((serviceName, podNames) -> {
         boolean was = podNames.contains(podName);
         boolean is = pod != null && selectors.get(serviceName).matches(pod.getMetadata().getLabelsMap());
-        if (was || is) dirty.merge(serviceName, record, (a, b) -> a.offset() >= b.offset() ? a : b);
+        if (was || is) dirty.merge(serviceName, record, NamespaceActor::later);
         if (is && !was) podNames.add(podName);
         else if (was && !is) podNames.remove(podName);
+      });
+      selectedBefore.forEach((serviceName, podNames) -> {
+        if (podNames.contains(podName)) dirty.merge(serviceName, record, NamespaceActor::later);
       });
     });
 
@@ -127,6 +136,10 @@ public final class NamespaceActor extends AbstractBehavior<NamespaceActor.Comman
     dirty.forEach((name, cause) -> plan(after, name, cause).ifPresent(changes::add));
     fold.replyTo().tell(new Folded(namespace, changes, fold.records().size()));
     return this;
+  }
+
+  private static LogRecord later(LogRecord a, LogRecord b) {
+    return a.offset() >= b.offset() ? a : b;
   }
 
   /** Parses the service's selector and finds the pods it selects (it is new or it changed). */

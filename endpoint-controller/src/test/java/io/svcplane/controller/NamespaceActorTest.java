@@ -74,6 +74,23 @@ class NamespaceActorTest {
   }
 
   @Test
+  void podLeavingAServiceChangedInTheSameBatchBecomesTheCause() {
+    var kit = actor();
+    fold(kit, record(EventType.ADDED, Kinds.wrap(service("ns", "web", selector("app", "web"), port("", 80, "80")).build())),
+        record(EventType.ADDED, Kinds.wrap(pod("ns", "p", "10.244.0.1", true, "app", "web").build())),
+        record(EventType.ADDED, Kinds.wrap(pod("ns", "q", "10.244.0.2", true, "app", "web").build())));
+    var relabeledService = service("ns", "web", selector("app", "web"), port("", 80, "80"));
+    relabeledService.getMetadataBuilder().putLabels("x", "y");
+    Resource relabeled = Kinds.wrap(relabeledService.build());
+    LogRecord svc = record(EventType.MODIFIED, relabeled);
+    LogRecord leaves = record(EventType.MODIFIED, Kinds.wrap(pod("ns", "p", "10.244.0.1", true, "app", "other").build()));
+    NamespaceActor.Folded out = fold(kit, svc, leaves);
+    assertEquals(1, out.changes().size());
+    assertEquals(List.of("10.244.0.2"), readyIps(out.changes().get(0).event()));
+    assertEquals(leaves.offset(), out.changes().get(0).event().getCause().getOffset());
+  }
+
+  @Test
   void changeThatCancelsOutWithinTheBatchPublishesNothing() {
     var kit = actor();
     fold(kit, record(EventType.ADDED, Kinds.wrap(service("ns", "web", selector("app", "web"), port("", 80, "80")).build())),
