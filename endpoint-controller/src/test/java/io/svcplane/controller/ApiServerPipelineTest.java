@@ -95,7 +95,7 @@ class ApiServerPipelineTest {
 
   /** Polls Get of the Endpoints until the condition holds (NOT_FOUND counts as absent). */
   Endpoints awaitEndpoints(String ns, String name, Predicate<Endpoints> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     Endpoints last = null;
     while (System.nanoTime() < deadline) {
       try {
@@ -134,7 +134,7 @@ class ApiServerPipelineTest {
     awaitEndpoints(ns, "svc-nginx", x -> ips(x.getSubsets(0).getAddressesList()).equals(List.of("10.244.203.37")));
 
     api().delete(DeleteRequest.newBuilder().setKind(Kind.SERVICE).setNamespace(ns).setName("svc-nginx").build());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
       try {
         api().get(GetRequest.newBuilder().setKind(Kind.ENDPOINTS).setNamespace(ns).setName("svc-nginx").build());

@@ -71,11 +71,11 @@ class CrashRecoveryTest {
           }
         }, "churn");
         long t0 = System.nanoTime();
-        awaitPublished(watcher, namespaces, SERVICES, Duration.ofSeconds(60));
+        awaitPublished(watcher, namespaces, SERVICES, Duration.ofSeconds(120));
         log("services published", t0);
         producer.start();
         // Mid-churn: half the changes written, and the controller busy publishing for them.
-        awaitPublished(watcher, namespaces, SERVICES + 300, Duration.ofSeconds(60));
+        awaitPublished(watcher, namespaces, SERVICES + 300, Duration.ofSeconds(120));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (produced.get() < CHANGES / 2 && System.nanoTime() < deadline) watcher.poll(Duration.ofMillis(20));
         log("killing at " + produced.get() + " changes and " + count(watcher, namespaces) + " Endpoints events", t0);
@@ -90,7 +90,7 @@ class CrashRecoveryTest {
         producer.join(TimeUnit.MINUTES.toMillis(2));
         assertTrue(!producer.isAlive(), "the churn was written");
         log("churn written", t0);
-        churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(90));
+        churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(180));
         log("churn committed by the controller", t0);
 
         int checked = churn.verify(watcher);

@@ -71,7 +71,7 @@ final class EndpointsWatcher implements AutoCloseable {
   }
 
   ResourceEvent await(String key, Predicate<ResourceEvent> condition) {
-    return await(key, condition, Duration.ofSeconds(30));
+    return await(key, condition, Duration.ofSeconds(60));
   }
 
   @Override

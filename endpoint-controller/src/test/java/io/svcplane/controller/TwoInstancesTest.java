@@ -66,7 +66,7 @@ class TwoInstancesTest {
       awaitTrue(() -> b.metrics().partitions() == TopicLayout.DEFAULT_PARTITIONS, "the survivor owns every partition");
 
       producer.join(TimeUnit.MINUTES.toMillis(2));
-      churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(90));
+      churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(180));
       int checked = churn.verify(watcher);
       assertTrue(checked > churn.serviceCount(), "checked " + checked);
 
@@ -114,7 +114,7 @@ class TwoInstancesTest {
       assertTrue(second.isRunning());
 
       producer.join(TimeUnit.MINUTES.toMillis(2));
-      churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(90));
+      churn.awaitCommitted(clients, EndpointController.DEFAULT_GROUP_ID, Duration.ofSeconds(180));
       assertTrue(churn.verify(watcher) > churn.serviceCount());
     } finally {
       first.close();
@@ -123,9 +123,9 @@ class TwoInstancesTest {
   }
 
   static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("not within 60 s: " + what);
+      if (System.nanoTime() > deadline) throw new AssertionError("not within 120 s: " + what);
       Thread.sleep(20);
     }
   }
