@@ -108,6 +108,7 @@ def generate(protos=None, out=None, quiet=False):
     # Generate beside the target, then swap, so a reader never sees half-written stubs.
     target = tempfile.mkdtemp(prefix=os.path.basename(out) + ".tmp-", dir=parent)
     try:
+        os.chmod(target, 0o755)  # mkdtemp's 0700 would hide the stubs from other users
         cmd = _generator_command(protos, target, files)
         run = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
         if run.returncode != 0:

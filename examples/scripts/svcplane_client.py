@@ -197,9 +197,76 @@ def describe(err, server, what=None):
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return "error: the apiserver at %s did not answer in time" % server
     if code == grpc.StatusCode.INVALID_ARGUMENT and " is invalid" in details:
-        return "The " + details  # kubectl: The Service "web" is invalid: spec.ports[0].port: ...
+        # kubectl: The Service "web" is invalid: spec.ports[0].port: ..., one "* " line per error
+        # when there are several.
+        causes = field_violations(err)
+        if len(causes) > 1:
+            return "The " + details.split(" is invalid", 1)[0] + " is invalid: " + "".join("\n* " + c for c in causes)
+        return "The " + details
     reason = _REASONS.get(code.name, code.name)
     return "Error from server (%s): %s" % (reason, details or code.name)
+
+
+def field_violations(err):
+    """The field errors of the google.rpc.BadRequest detail of a status, as "field: description".
+
+    Read straight from the wire format of the grpc-status-details-bin trailer (google.rpc.Status
+    {details: Any{type_url, value: BadRequest{field_violations: {field, description}}}}), so that
+    no googleapis package is needed."""
+    raw = None
+    for key, value in (err.trailing_metadata() or ()):
+        if key == "grpc-status-details-bin":
+            raw = value
+    if not raw:
+        return []
+    out = []
+    try:
+        for number, any_bytes in _fields(raw):
+            if number != 3:
+                continue
+            any_fields = dict(_fields(any_bytes))
+            if not any_fields.get(1, b"").decode().endswith("google.rpc.BadRequest"):
+                continue
+            for vnum, violation in _fields(any_fields.get(2, b"")):
+                if vnum != 1:
+                    continue
+                v = dict(_fields(violation))
+                field, description = v.get(1, b"").decode(), v.get(2, b"").decode()
+                out.append(description if not field or description.startswith(field + ":") else field + ": " + description)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return []  # an undecodable detail: the message says it all anyway
+    return out
+
+
+def _fields(buf):
+    """(field number, value) of a serialized protobuf message: ints for varints, bytes otherwise."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            length, i = _varint(buf, i)
+            value, i = bytes(buf[i:i + length]), i + length
+        elif wire == 1:
+            value, i = bytes(buf[i:i + 8]), i + 8
+        elif wire == 5:
+            value, i = bytes(buf[i:i + 4]), i + 4
+        else:
+            raise ValueError("unsupported wire type %d" % wire)
+        yield number, value
+
+
+def _varint(buf, i):
+    result = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, i
+        shift += 7
 
 
 def _short(details):
@@ -310,6 +377,9 @@ class Informer:
         self.namespace = namespace
         self.deadline = deadline
         self.version = None
+        # While the stream is broken: since when (monotonic) and the last error, for messages.
+        self.broken_since = None
+        self.last_error = None
 
     def _remaining(self):
         if self.deadline is None:
@@ -323,7 +393,6 @@ class Informer:
         import grpc
         first = True
         need_list = True
-        broken_since = None
         backoff = 0.1
         while True:
             try:
@@ -337,9 +406,9 @@ class Informer:
                     first = False
                 stream = self.api.watch(self.kind, self.namespace, self.version, timeout=self._remaining())
                 for event in stream:
-                    if broken_since is not None:
+                    if self.broken_since is not None:
                         log("watch resumed from the last change seen")
-                        broken_since = None
+                        self.broken_since = None
                     backoff = 0.1
                     self.version = event.version
                     if on_event(event):
@@ -363,8 +432,9 @@ class Informer:
                     continue
                 if not retryable(err):
                     raise ScriptError(describe(err, self.api.server))
-                if broken_since is None:
-                    broken_since = time.monotonic()
+                self.last_error = "%s: %s" % (code.name, _short(err.details() or ""))
+                if self.broken_since is None:
+                    self.broken_since = time.monotonic()
                     log("watch stream broken (%s: %s); reconnecting to %s and resuming from the last change seen"
                         % (code.name, _short(err.details() or ""), self.api.server))
                 self._sleep(backoff)

@@ -76,12 +76,18 @@ def main(argv=None):
         state["ready"] = set() if event.type == pb.events.DELETED else sc.ready_ips(ep)
         return done()
 
+    informer = sc.Informer(api, pb.api.ENDPOINTS, args.namespace, deadline=deadline)
     try:
-        sc.Informer(api, pb.api.ENDPOINTS, args.namespace, deadline=deadline).run(on_list, on_event)
+        informer.run(on_list, on_event)
     except sc.Timeout:
+        if informer.broken_since is not None:
+            note = "; the watch could not be resumed for the last %.0fs (%s)" % (
+                time.monotonic() - informer.broken_since, informer.last_error)
+        else:
+            note = service_note(api, pb, args)
         print("timed out after %gs waiting for %s to have %d ready address%s: %s%s"
-              % (args.timeout, target, args.count, "" if args.count == 1 else "es", has(state["ready"]),
-                 service_note(api, pb, args)), file=sys.stderr)
+              % (args.timeout, target, args.count, "" if args.count == 1 else "es", has(state["ready"]), note),
+              file=sys.stderr)
         return sc.EXIT_FAILED
     finally:
         api.close()

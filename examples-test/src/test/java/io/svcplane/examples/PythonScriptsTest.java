@@ -175,6 +175,13 @@ class PythonScriptsTest {
         metadata: {name: good}
         spec:
           ports: [{port: 80, targetPort: web}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: two-errors}
+        spec:
+          type: Cluster
+          ports: [{port: 70000}]
         """);
     var r = Scripts.run("apply.py", "-n", ns, "--server", server(), f.toString());
     assertEquals(1, r.exitCode(), r.toString());
@@ -184,9 +191,15 @@ class PythonScriptsTest {
     assertTrue(r.err().contains("error: error validating \"" + f + "\" (document 2): Service in version \"v1\" cannot be"
         + " handled as a Service: strict decoding error: unknown field \"spec.colour\""), r.toString());
     assertTrue(r.stderr().contains("no matches for kind \"Deployment\" in version \"apps/v1\""), r.toString());
+    // Several field errors: one line each, from the status' google.rpc.BadRequest, as kubectl prints them.
+    assertTrue(r.stderr().contains("The Service \"two-errors\" is invalid: \n"
+        + "* spec.type: Unsupported value: \"Cluster\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\","
+        + " \"NodePort\"\n"
+        + "* spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"), r.toString());
     assertNoTraceback(r);
     assertEquals(Status.Code.NOT_FOUND, getError(Kind.SERVICE, ns, "bad-port"));
     assertEquals(Status.Code.NOT_FOUND, getError(Kind.SERVICE, ns, "unknown-field"));
+    assertEquals(Status.Code.NOT_FOUND, getError(Kind.SERVICE, ns, "two-errors"));
     assertEquals("web", get(Kind.SERVICE, ns, "good").getService().getSpec().getPorts(0).getTargetPort());
   }
 
