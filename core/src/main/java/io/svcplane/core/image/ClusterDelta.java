@@ -124,7 +124,10 @@ public final class ClusterDelta {
   }
 
   private static Resource withResourceVersion(Resource r, long offset) {
-    var meta = Kinds.metadata(r).toBuilder().setResourceVersion(Long.toString(offset)).build();
+    String version = Long.toString(offset);
+    // a reader that parsed the version into the object already (svcctl's replay does) saves a copy
+    if (Kinds.metadata(r).getResourceVersion().equals(version)) return r;
+    var meta = Kinds.metadata(r).toBuilder().setResourceVersion(version).build();
     return Kinds.withMetadata(r, meta);
   }
 

@@ -15,6 +15,9 @@ import java.util.Optional;
  * every component, so an image replayed here equals the one the apiserver had then.
  */
 public final class Replayer {
+  /** Threads that parse events while the reading thread reads and folds: one per core. */
+  private static final int PARSE_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
   private final LogSource source;
 
   public Replayer(LogSource source) {
@@ -87,15 +90,15 @@ public final class Replayer {
   /** Folds every record inside the cut; the image's positions are where the cut left each partition. */
   public Replayed fold(Cut cut, ProgressListener progress) throws IOException {
     ClusterDelta delta = new ClusterDelta(ClusterImage.EMPTY);
-    long[] records = {0};
-    LogPositions reached = source.scan(source.allPartitions(), cut, r -> {
-      records[0]++;
-      if (r.value() == null) delta.advance(r.topic(), r.partition(), r.offset() + 1);
-      else delta.replay(r.topic(), r.partition(), r.offset(), r.event());
-    }, progress);
+    long records;
+    LogPositions reached;
+    try (ParallelFold fold = new ParallelFold(delta, PARSE_THREADS)) {
+      reached = source.scan(source.allPartitions(), cut, fold, progress);
+      records = fold.finish();
+    }
     for (LogTopic t : LogTopic.values()) {
       for (int p = 0; p < reached.partitions(t); p++) delta.advance(t, p, reached.next(t, p));
     }
-    return new Replayed(delta.apply(), records[0], cut);
+    return new Replayed(delta.apply(), records, cut);
   }
 }
