@@ -91,6 +91,10 @@ class PythonScriptsTest {
     return ApiServer.builder(clients()).port(port).writerId(writerId).build().start();
   }
 
+  static ApiServer apiserver(int port, String writerId, int watchWindow) throws Exception {
+    return ApiServer.builder(clients()).port(port).writerId(writerId).watchWindow(watchWindow).build().start();
+  }
+
   static ManagedChannel channel(int port) {
     return Grpc.newChannelBuilderForAddress("127.0.0.1", port, InsecureChannelCredentials.create()).build();
   }
@@ -324,6 +328,48 @@ class PythonScriptsTest {
         channel.shutdownNow();
         channel = channel(port);
       }
+    }
+  }
+
+  /**
+   * The watched apiserver comes back with a window of 5 records, and more than that happened while
+   * it was away: the resume fails with OUT_OF_RANGE, the script lists again and prints what
+   * changed meanwhile as one line, then follows the watch from the new list.
+   */
+  @Test
+  void watchEndpointsListsAgainWhenItsVersionLeftTheWindowAndPrintsWhatChangedOnce() throws Exception {
+    String ns = newNamespace("window");
+    int smallPort = FreePorts.loopback();
+    ApiServer small = apiserver(smallPort, "apiserver-scripts-window", 5);
+    try (var watch = Scripts.start("watch_endpoints.py", List.of("-n", ns, "--server", "127.0.0.1:" + smallPort))) {
+      watch.awaitLine(watch.err, l -> l.startsWith("watching the endpoints of namespace " + ns), Duration.ofSeconds(30),
+          "saying it watches");
+      create(service(ns, "web", Map.of("app", "web")));
+      create(pod(ns, "web-1", "10.42.0.1", true, Map.of("app", "web")));
+      watch.awaitOut(1, Duration.ofSeconds(30));
+      assertLine(watch.out.get(0), ns + "/web added=10.42.0.1");
+
+      small.stop();
+      watch.awaitLine(watch.err, l -> l.startsWith("watch stream broken"), Duration.ofSeconds(30), "saying the stream broke");
+      create(pod(ns, "web-2", "10.42.0.2", true, Map.of("app", "web")));
+      awaitEndpoints(ns, "web", ips -> ips.equals(Set.of("10.42.0.1", "10.42.0.2")));
+      api().delete(io.svcplane.api.v1.DeleteRequest.newBuilder().setKind(Kind.POD).setNamespace(ns).setName("web-1").build());
+      awaitEndpoints(ns, "web", ips -> ips.equals(Set.of("10.42.0.2")));
+      for (int i = 0; i < 6; i++) newNamespace("filler");
+
+      small = apiserver(smallPort, "apiserver-scripts-window", 5);
+      watch.awaitLine(watch.err, l -> l.startsWith("the watch fell out of the apiserver's window (too old resource version"),
+          Duration.ofSeconds(30), "saying it lists again");
+      List<String> out = watch.awaitOut(2, Duration.ofSeconds(30));
+      assertLine(out.get(1), ns + "/web added=10.42.0.2 removed=10.42.0.1");
+
+      create(pod(ns, "web-3", "10.42.0.3", true, Map.of("app", "web")));
+      out = watch.awaitOut(3, Duration.ofSeconds(30));
+      assertLine(out.get(2), ns + "/web added=10.42.0.3");
+      assertEquals(3, out.size(), watch.snapshot());
+      assertNoTraceback(watch.err);
+    } finally {
+      small.stop();
     }
   }
 
