@@ -236,6 +236,35 @@ class PythonScriptsTest {
   }
 
   @Test
+  void waitReadyKeepsWaitingAcrossAnApiserverRestartAndExitsOnTheChangeMadeMeanwhile() throws Exception {
+    String ns = newNamespace("readyrestart");
+    int otherPort = FreePorts.loopback();
+    ApiServer other = apiserver(otherPort, "apiserver-scripts-wait");
+    try {
+      create(service(ns, "web", Map.of("app", "web")));
+      create(pod(ns, "web-1", "10.33.0.1", true, Map.of("app", "web")));
+      awaitEndpoints(ns, "web", ready -> ready.size() == 1);
+      try (var wait = Scripts.start("wait_ready.py",
+          List.of("web", "2", "-n", ns, "--timeout", "90", "--server", "127.0.0.1:" + otherPort))) {
+        wait.awaitLine(wait.err, l -> l.contains("it has 1 (10.33.0.1)"), Duration.ofSeconds(30), "saying it has 1 address");
+        other.stop();
+        wait.awaitLine(wait.err, l -> l.startsWith("watch stream broken"), Duration.ofSeconds(30), "saying the stream broke");
+        create(pod(ns, "web-2", "10.33.0.2", true, Map.of("app", "web")));
+        awaitEndpoints(ns, "web", ready -> ready.size() == 2);
+        assertTrue(wait.process.isAlive(), "still waiting while its apiserver is down\n" + wait.snapshot());
+
+        other = apiserver(otherPort, "apiserver-scripts-wait");
+        var r = wait.await(Duration.ofSeconds(30));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.stdout().startsWith("service " + ns + "/web has 2 ready addresses (10.33.0.1,10.33.0.2)"), r.toString());
+        assertTrue(r.err().contains("watch resumed from the last change seen"), r.toString());
+      }
+    } finally {
+      other.stop();
+    }
+  }
+
+  @Test
   void waitReadyExitsZeroAtOnceWhenTheServiceIsAlreadyReady() throws Exception {
     String ns = newNamespace("already");
     create(service(ns, "web", Map.of("app", "web")));
