@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class CrashRecoveryTest {
   static final int SERVICES = 200;
   static final int CHANGES = 10_000;
-  static final int PER_TRANSACTION = 25;
+  static final int PER_TRANSACTION = 50;
 
   static Process startController(String bootstrap, String instanceId, Path logFile) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
