@@ -17,18 +17,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 
 /**
  * Rebuilds the state of one partition from the log before the controller publishes anything for
  * it: svcplane.resources from the beginning up to the group's committed offset (the input already
- * accounted for), and svcplane.endpoints of the same partition number to its end, read_committed
- * (what was published for that input). Both topics are partitioned by namespace with the same
+ * accounted for), and svcplane.endpoints of the same partition number to its end, read_committed,
+ * once every transaction on it has ended (what was published for that input). Both topics are partitioned by namespace with the same
  * partitioner, so one partition number holds whole namespaces on both. Folds with the one fold
  * of the log, {@link ClusterDelta}, one delta per namespace.
  */
@@ -70,8 +77,7 @@ final class PartitionRebuilder {
       all.addAll(endpointParts);
       c.assign(all);
       c.seekToBeginning(all);
-      // read_committed: the end is the last stable offset, past every committed transaction
-      until.putAll(c.endOffsets(endpointParts));
+      until.putAll(endpointsEnd(endpointParts));
       long deadline = System.nanoTime() + GIVE_UP.toNanos();
       Set<TopicPartition> done = new HashSet<>();
       while (true) {
@@ -115,6 +121,31 @@ final class PartitionRebuilder {
       seeds.get(partition).put(ns, new NamespaceSeed(in, Map.copyOf(published)));
     });
     return new Rebuilt(seeds, records);
+  }
+
+  /**
+   * Where reading svcplane.endpoints must get to: its high watermark, not its last stable offset.
+   * The previous owner's last transaction may have committed its offsets (so the group's committed
+   * offset counts its batch) while its commit marker on this partition is not written yet; the
+   * last stable offset would then end before that transaction's Endpoints. Reading read_committed
+   * up to the high watermark waits for every transaction begun before now to be committed or
+   * aborted.
+   */
+  private Map<TopicPartition, Long> endpointsEnd(List<TopicPartition> parts) {
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    parts.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+    try (Admin admin = Admin.create(clients.admin())) {
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all()
+          .get(60, TimeUnit.SECONDS)
+          .forEach((tp, info) -> ends.put(tp, info.offset()));
+      return ends;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the end of svcplane.endpoints", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read the end of svcplane.endpoints: " + e, e);
+    }
   }
 
   /** The namespace of a record key, or null for a key that is not an object key. */
