@@ -53,7 +53,7 @@ public final class L4DataPathBench {
 
   public static void main(String[] args) throws Exception {
     Path script = Path.of(args.length > 0 ? args[0] : "../shared/peers/l4_proxy.sh");
-    if (!Files.exists(script)) script = Path.of("/work/shared/peers/l4_proxy.sh");
+    if (!Files.exists(script) && !script.toString().equals("none")) script = Path.of("/work/shared/peers/l4_proxy.sh");
     MemoryFeedLog log = new MemoryFeedLog();
     Map<String, String> acked = new ConcurrentHashMap<>();
     NodeWriter noNodes = new NodeWriter() {
@@ -85,7 +85,10 @@ public final class L4DataPathBench {
 
     String threads = System.getenv().getOrDefault("PROXY_THREADS", "2");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + System.getenv().getOrDefault("PROXY_HEAP", "256m"), "-XX:+UseParallelGC",
+        "-Xmx" + System.getenv().getOrDefault("PROXY_HEAP", "256m"), "-XX:+UseParallelGC"));
+    String extraOpts = System.getenv().getOrDefault("PROXY_JAVA_OPTS", "");
+    if (!extraOpts.isBlank()) cmd.addAll(List.of(extraOpts.trim().split("\\s+")));
+    cmd.addAll(List.of(
         "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
         "--node", "bench-node", "--address", "127.0.1.1", "--apiserver", "127.0.0.1:" + feedPort,
         "--mode", "userspace", "--threads", threads, "--metrics-port", "-1"));
@@ -102,7 +105,11 @@ public final class L4DataPathBench {
         Thread.sleep(20);
       }
       System.out.println("svcplane proxy pid " + proxy.pid() + " programmed " + VIP + ":80 -> " + BACKENDS + ":8080");
-      warmUp();
+      warmUp(Integer.parseInt(System.getenv().getOrDefault("WARMUP_SECONDS", "4")));
+      if (script.toString().equals("none")) {
+        System.out.println("no script: warm-up only (for profiling)");
+        return;
+      }
       ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
       pb.environment().put("EXTRA_TARGET", "svcplane http://" + VIP + ":80/index.html");
       pb.environment().put("EXTRA_PID", Long.toString(proxy.pid()));
@@ -185,7 +192,7 @@ public final class L4DataPathBench {
    * The JVM's JIT compiles the relay only after it has run: warm it up through a second service
    * with its own small backends (the script's backend addresses must be free when it starts).
    */
-  private static void warmUp() throws Exception {
+  private static void warmUp(int seconds) throws Exception {
     List<com.sun.net.httpserver.HttpServer> servers = new ArrayList<>();
     byte[] body = "warm-up\n".getBytes(StandardCharsets.UTF_8);
     for (String ip : WARMUP_BACKENDS) {
@@ -202,7 +209,7 @@ public final class L4DataPathBench {
     }
     try {
       for (String[] mode : List.of(new String[0], new String[] {"-H", "Connection: close"})) {
-        List<String> wrk = new ArrayList<>(List.of("wrk", "-t2", "-c32", "-d4s"));
+        List<String> wrk = new ArrayList<>(List.of("wrk", "-t2", "-c32", "-d" + seconds + "s"));
         wrk.addAll(List.of(mode));
         wrk.add("http://" + WARMUP_VIP + ":80/");
         new ProcessBuilder(wrk).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
@@ -213,6 +220,6 @@ public final class L4DataPathBench {
         ((java.util.concurrent.ExecutorService) hs.getExecutor()).shutdownNow();
       });
     }
-    System.out.println("warmed the proxy up for 8 s through " + WARMUP_VIP);
+    System.out.println("warmed the proxy up for " + 2 * seconds + " s through " + WARMUP_VIP);
   }
 }

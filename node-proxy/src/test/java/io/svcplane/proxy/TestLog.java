@@ -39,13 +39,22 @@ final class TestLog implements FeedSource {
     return batch(EventType.DELETED, objects);
   }
 
+  /** Endpoints as the endpoint controller publishes them (svcplane.endpoints). */
+  synchronized String publish(Resource endpoints) {
+    return batch(LogTopic.ENDPOINTS, EventType.MODIFIED, endpoints);
+  }
+
   private String batch(EventType type, Resource... objects) {
+    return batch(LogTopic.RESOURCES, type, objects);
+  }
+
+  private String batch(LogTopic topic, EventType type, Resource... objects) {
     ClusterImage before = image;
     ClusterDelta delta = new ClusterDelta(before);
     List<LogRecord> records = new ArrayList<>();
     for (Resource r : objects) {
       ResourceEvent e = ResourceEvent.newBuilder().setType(type).setObject(r).build();
-      LogRecord rec = new LogRecord(LogTopic.RESOURCES, 0, offset++, System.currentTimeMillis(), ObjectKey.of(r).toString(), e);
+      LogRecord rec = new LogRecord(topic, 0, offset++, System.currentTimeMillis(), ObjectKey.of(r).toString(), e);
       rec.replayInto(delta);
       records.add(rec);
     }

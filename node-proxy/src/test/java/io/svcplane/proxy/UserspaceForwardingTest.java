@@ -159,6 +159,27 @@ class UserspaceForwardingTest {
   }
 
   @Test
+  void whenNoEndpointIsReadyConnectionsFallBackToTerminatingPodsThatStillServe() throws Exception {
+    var spec = spec("127.96.71.10", "TCP", 80, podPort).setSelector(com.google.protobuf.Struct.newBuilder()
+        .putFields("app", com.google.protobuf.Value.newBuilder().setStringValue("drain").build()));
+    var leaving = io.svcplane.api.v1.Pod.newBuilder()
+        .setMetadata(io.svcplane.api.v1.ObjectMeta.newBuilder().setNamespace("default").setName("leaving").putLabels("app", "drain")
+            .setDeletionTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(1)))
+        .setSpec(io.svcplane.api.v1.PodSpec.newBuilder().setNodeName(NODE))
+        .setStatus(io.svcplane.api.v1.PodStatus.newBuilder().setPhase("Running").setPodIp(PODS.get(0))
+            .addConditions(io.svcplane.api.v1.PodCondition.newBuilder().setType("Ready").setStatus("True")))
+        .build();
+    put(service("drain", spec), io.svcplane.core.Kinds.wrap(leaving));
+    // The controller publishes only the pod that is not being deleted.
+    String v = feed.log.publish(endpoints("drain", "TCP", podPort, List.of(PODS.get(1)), List.of(), NODE));
+    feed.awaitAck(NODE, v);
+    assertEquals(Map.of("pod-2", 30), spread("127.96.71.10", 80, 30), "ready endpoints first");
+    v = feed.log.publish(endpoints("drain", "TCP", podPort, List.of(), List.of(PODS.get(1)), NODE));
+    feed.awaitAck(NODE, v);
+    assertEquals(Map.of("pod-1", 30), spread("127.96.71.10", 80, 30), "then the terminating pod that still serves");
+  }
+
+  @Test
   void theProxyRegistersItsNodeReady() {
     await("node registered", Duration.ofSeconds(5), () -> feed.nodeWrites.stream().anyMatch(n ->
         n.getMetadata().getName().equals(NODE)
