@@ -66,8 +66,11 @@ public final class ResourceDefaults {
       s.setSessionAffinityConfig(SessionAffinityConfig.newBuilder()
           .setClientIp(ClientIPConfig.newBuilder().setTimeoutSeconds(DEFAULT_CLIENT_IP_TIMEOUT_SECONDS)));
     }
+    // Kubernetes defaults externalTrafficPolicy only where external traffic can arrive.
+    if ((s.getType().equals("NodePort") || s.getType().equals("LoadBalancer")) && s.getExternalTrafficPolicy().isEmpty()) {
+      s.setExternalTrafficPolicy("Cluster");
+    }
     if (!s.getType().equals("ExternalName")) {
-      if (s.getExternalTrafficPolicy().isEmpty()) s.setExternalTrafficPolicy("Cluster");
       if (s.getInternalTrafficPolicy().isEmpty()) s.setInternalTrafficPolicy("Cluster");
       if (s.getIpFamilyPolicy().isEmpty()) s.setIpFamilyPolicy("SingleStack");
       if (s.getIpFamiliesCount() == 0) s.addIpFamilies("IPv4");

@@ -23,10 +23,25 @@ class ResourceDefaultsTest {
     assertEquals("TCP", s.getSpec().getPorts(0).getProtocol());
     assertEquals("80", s.getSpec().getPorts(0).getTargetPort());
     assertEquals("None", s.getSpec().getSessionAffinity());
-    assertEquals("Cluster", s.getSpec().getExternalTrafficPolicy());
+    assertEquals("", s.getSpec().getExternalTrafficPolicy(), "only NodePort and LoadBalancer services get one");
     assertEquals("Cluster", s.getSpec().getInternalTrafficPolicy());
     assertEquals("SingleStack", s.getSpec().getIpFamilyPolicy());
     assertEquals(List.of("IPv4"), s.getSpec().getIpFamiliesList());
+  }
+
+  @Test
+  void externalTrafficPolicyDefaultsOnlyForServicesReachableFromOutside() {
+    assertEquals("Cluster", ResourceDefaults.service(ofType("NodePort")).getSpec().getExternalTrafficPolicy());
+    assertEquals("Cluster", ResourceDefaults.service(ofType("LoadBalancer")).getSpec().getExternalTrafficPolicy());
+    assertEquals("", ResourceDefaults.service(ofType("ClusterIP")).getSpec().getExternalTrafficPolicy());
+    assertEquals("Local", ResourceDefaults.service(ofType("ClusterIP").toBuilder()
+        .setSpec(ofType("NodePort").getSpec().toBuilder().setExternalTrafficPolicy("Local")).build())
+        .getSpec().getExternalTrafficPolicy(), "a given policy is kept");
+  }
+
+  private static Service ofType(String type) {
+    return Service.newBuilder().setSpec(ServiceSpec.newBuilder().setType(type)
+        .addPorts(ServicePort.newBuilder().setPort(80))).build();
   }
 
   @Test
