@@ -39,8 +39,10 @@ final class ApiErrors {
     String desc = status.getDescription() == null ? "" : status.getDescription();
     return switch (status.getCode()) {
       case INVALID_ARGUMENT -> invalid(e, op, desc);
-      case NOT_FOUND -> fromServer("NotFound", op, op.kind() == null ? desc : what + " not found");
-      case ALREADY_EXISTS -> fromServer("AlreadyExists", op, op.kind() == null ? desc : what + " already exists");
+      // The server's message says what is missing: the object, or e.g. its namespace.
+      case NOT_FOUND -> fromServer("NotFound", op, !desc.isEmpty() || op.kind() == null ? desc : what + " not found");
+      case ALREADY_EXISTS -> fromServer("AlreadyExists", op,
+          !desc.isEmpty() || op.kind() == null ? desc : what + " already exists");
       case ABORTED -> fromServer("Conflict", op, "Operation cannot be fulfilled on " + what
           + ": the object has been modified; please apply your changes to the latest version and try again");
       case FAILED_PRECONDITION -> fromServer("Conflict", op, desc);

@@ -24,11 +24,15 @@ abstract class WriteCommand extends ManifestCommand {
 
   @Override
   public Integer call() {
+    checkOptions();
+    return super.call();
+  }
+
+  void checkOptions() {
     format = OutputFormat.parse(output, false);
     if (!List.of("none", "server", "client").contains(dryRun)) {
       throw new CliException("error: Invalid dry-run value (" + dryRun + "). Must be \"none\", \"server\", or \"client\".");
     }
-    return super.call();
   }
 
   @Override

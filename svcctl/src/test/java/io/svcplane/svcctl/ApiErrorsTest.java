@@ -61,7 +61,7 @@ class ApiErrorsTest {
 
   @Test
   void notFoundAndAlreadyExistsNameTheResource() {
-    var nf = Status.NOT_FOUND.withDescription("whatever").asRuntimeException();
+    var nf = Status.NOT_FOUND.asRuntimeException();
     assertEquals("Error from server (NotFound): services \"x\" not found",
         ApiErrors.message(nf, ApiErrors.Op.of(Kind.SERVICE, "x"), SERVER));
     assertEquals("Error from server (NotFound): error when deleting \"svc.yaml\": endpoints \"x\" not found",
@@ -69,6 +69,13 @@ class ApiErrorsTest {
     var ae = Status.ALREADY_EXISTS.asRuntimeException();
     assertEquals("Error from server (AlreadyExists): error when creating \"examples/svc-nginx.yaml\": services \"svc-nginx\" already exists",
         ApiErrors.message(ae, new ApiErrors.Op(Kind.SERVICE, "svc-nginx", "creating", "examples/svc-nginx.yaml"), SERVER));
+  }
+
+  @Test
+  void theServersNotFoundMessageWinsBecauseItMayNameTheNamespace() {
+    var nf = Status.NOT_FOUND.withDescription("namespaces \"dev\" not found").asRuntimeException();
+    assertEquals("Error from server (NotFound): error when creating \"svc.yaml\": namespaces \"dev\" not found",
+        ApiErrors.message(nf, new ApiErrors.Op(Kind.SERVICE, "x", "creating", "svc.yaml"), SERVER));
   }
 
   @Test
