@@ -254,10 +254,7 @@ final class GetCommand implements Callable<Integer> {
   private void emit(Resource r, TablePrinter table, PrintStream out, boolean[] firstDocument) {
     switch (format) {
       case NAME -> out.println(OutputFormat.name(r));
-      case YAML -> {
-        if (!firstDocument[0]) out.println("---");
-        out.print(OutputFormat.document(format, List.of(r), true));
-      }
+      case YAML -> out.print((firstDocument[0] ? "" : "---\n") + OutputFormat.document(format, List.of(r), true));
       case JSON -> out.print(OutputFormat.document(format, List.of(r), true));
       default -> table.add(r, root.now());
     }
