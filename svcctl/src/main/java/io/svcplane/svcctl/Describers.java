@@ -359,8 +359,9 @@ final class Describers {
     return s.isEmpty() ? "<none>" : s;
   }
 
-  /** Go's time.RFC1123Z in the local zone, as kubectl prints timestamps. */
+  /** Go's time.RFC1123Z in the local zone, as kubectl prints timestamps; unset prints Go's zero time. */
   static String time(Timestamp ts, ZoneId zone) {
+    if (ts.getSeconds() == 0 && ts.getNanos() == 0) return "Mon, 01 Jan 0001 00:00:00 +0000";
     return RFC1123Z.format(Instant.ofEpochSecond(ts.getSeconds(), ts.getNanos()).atZone(zone));
   }
 }

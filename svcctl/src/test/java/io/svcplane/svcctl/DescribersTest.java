@@ -208,4 +208,48 @@ class DescribersTest {
     assertEquals("Thu, 26 Nov 2026 11:59:15 +0000", Describers.time(Fixtures.ago(45), ZoneId.of("UTC")));
     assertEquals("Thu, 26 Nov 2026 12:59:15 +0100", Describers.time(Fixtures.ago(45), ZoneId.of("Europe/Paris")));
   }
+
+  @Test
+  void nodeShowsConditionsAddressesWhatItsProxyProgrammedAndItsPods() {
+    var node = io.svcplane.api.v1.Node.newBuilder()
+        .setMetadata(Fixtures.meta("node-1", Map.of("kubernetes.io/hostname", "node-1"), 3600).toBuilder().clearNamespace())
+        .setSpec(io.svcplane.api.v1.NodeSpec.newBuilder().setPodCidr("10.244.1.0/24"))
+        .setStatus(io.svcplane.api.v1.NodeStatus.newBuilder()
+            .addAddresses(io.svcplane.api.v1.NodeAddress.newBuilder().setType("InternalIP").setAddress("127.0.1.1"))
+            .addConditions(io.svcplane.api.v1.NodeCondition.newBuilder().setType("Ready").setStatus("True")
+                .setLastHeartbeatTime(Fixtures.ago(5)).setReason("ProxyConnected").setMessage("feed stream open"))
+            .setProxy(io.svcplane.api.v1.NodeProxyStatus.newBuilder().setConnected(true).setMode("userspace")
+                .setProgrammedVersion("AQID").setLagEvents(2).setLagSeconds(0.25).setLastAckTime(Fixtures.ago(1))))
+        .build();
+    var pod = Fixtures.pod("nginx-deploy-7d9f-a", "node-1", "10.244.167.211", "Running", true, 45);
+    assertEquals("""
+        Name:               node-1
+        Roles:              <none>
+        Labels:             kubernetes.io/hostname=node-1
+        Annotations:        <none>
+        CreationTimestamp:  Thu, 26 Nov 2026 11:00:00 +0000
+        Taints:             <none>
+        Unschedulable:      false
+        Conditions:
+          Type    Status  LastHeartbeatTime                 LastTransitionTime                Reason           Message
+          ----    ------  -----------------                 ------------------                ------           -------
+          Ready   True    Thu, 26 Nov 2026 11:59:55 +0000   Mon, 01 Jan 0001 00:00:00 +0000   ProxyConnected   feed stream open
+        Addresses:
+          InternalIP:  127.0.1.1
+        PodCIDR:       10.244.1.0/24
+        Proxy:
+          Connected:           true
+          Mode:                userspace
+          Programmed:          no
+          Programmed Version:  AQID
+          Lag:                 2 events/0.3s
+          Last ACK:            Thu, 26 Nov 2026 11:59:59 +0000
+          Last Error:          <none>
+        Non-terminated Pods:   (1 in total)
+          Namespace            Name                 Age
+          ---------            ----                 ---
+          default              nginx-deploy-7d9f-a  45s
+        Events:                <none>
+        """, Describers.node(node, java.util.List.of(pod), Fixtures.NOW, ZoneId.of("UTC")));
+  }
 }

@@ -406,4 +406,52 @@ class GoldenOutputTest {
         service/svc-nginx unchanged
         """, r.out());
   }
+
+  @Test
+  void nodesShowReadinessAndTheirProxyState(TestApiServer api) {
+    Cli.Result created = cli.runWithStdin("""
+        apiVersion: v1
+        kind: Node
+        metadata:
+          name: golden-node
+        status:
+          addresses:
+          - type: InternalIP
+            address: 127.0.1.9
+          conditions:
+          - type: Ready
+            status: "True"
+        """, "apply", "-f", "-");
+    assertEquals(0, created.code(), created.toString());
+    assertEquals("""
+        NAME          STATUS   PROGRAMMED   LAG      AGE
+        golden-node   Ready    <none>       <none>   10d
+        """, ok("get", "nodes", "golden-node"));
+    assertEquals("""
+        NAME          STATUS   PROGRAMMED   LAG      AGE   INTERNAL-IP   EXTERNAL-IP   MODE
+        golden-node   Ready    <none>       <none>   10d   127.0.1.9     <none>        <none>
+        """, ok("get", "no/golden-node", "-o", "wide"));
+    var ts = api.api().get(GetRequest.newBuilder().setKind(Kind.NODE).setName("golden-node").build())
+        .getNode().getMetadata().getCreationTimestamp();
+    String createdAt = java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", java.util.Locale.US)
+        .format(Instant.ofEpochSecond(ts.getSeconds()).atZone(java.time.ZoneOffset.UTC));
+    String zero = "Mon, 01 Jan 0001 00:00:00 +0000";
+    assertEquals("Name:               golden-node\n"
+        + "Roles:              <none>\n"
+        + "Labels:             <none>\n"
+        + "Annotations:        <none>\n"
+        + "CreationTimestamp:  " + createdAt + "\n"
+        + "Taints:             <none>\n"
+        + "Unschedulable:      false\n"
+        + "Conditions:\n"
+        + "  Type    Status  LastHeartbeatTime                 LastTransitionTime                Reason  Message\n"
+        + "  ----    ------  -----------------                 ------------------                ------  -------\n"
+        + "  Ready   True    " + zero + "   " + zero + "           \n"
+        + "Addresses:\n"
+        + "  InternalIP:  127.0.1.9\n"
+        + "Proxy:\n"
+        + "  Connected:          false\n"
+        + "Non-terminated Pods:  (0 in total)\n"
+        + "Events:               <none>\n", ok("describe", "node", "golden-node"));
+  }
 }
