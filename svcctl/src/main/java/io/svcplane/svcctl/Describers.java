@@ -277,7 +277,7 @@ final class Describers {
     if (!n.getSpec().getPodCidr().isEmpty()) w.w(0, "PodCIDR:\t" + n.getSpec().getPodCidr() + "\n");
     // svcplane's own section: what the node's proxy has programmed (kubectl has no equivalent).
     w.w(0, "Proxy:\n");
-    if (!status.hasProxy()) {
+    if (!Tables.hasProxyReport(n)) {
       w.w(1, "Connected:\tfalse\n");
     } else {
       NodeProxyStatus p = status.getProxy();

@@ -267,7 +267,8 @@ final class Tables {
     return events + "/" + String.format(Locale.ROOT, "%.1fs", p.getLagSeconds());
   }
 
-  private static boolean hasProxyReport(Node n) {
+  /** Whether any proxy has reported for the node (the apiserver sends an empty status otherwise). */
+  static boolean hasProxyReport(Node n) {
     if (!n.getStatus().hasProxy()) return false;
     NodeProxyStatus p = n.getStatus().getProxy();
     return p.getConnected() || !p.getProgrammedVersion().isEmpty() || !p.getMode().isEmpty();
