@@ -61,6 +61,8 @@ public final class ResourceWriter implements AutoCloseable {
    * kept because a batch's records are all appended before the next batch is sent.
    */
   static final int DEFAULT_PRODUCERS = 4;
+  /** The same number, for the benchmark that measures the raw producer rate beside the apiserver. */
+  public static final int DEFAULT_PRODUCERS_FOR_BENCH = DEFAULT_PRODUCERS;
 
   private record Request(WriteOp op, CompletableFuture<WriteResult> future) {}
 
@@ -85,7 +87,16 @@ public final class ResourceWriter implements AutoCloseable {
   private Admission admission;
   private volatile boolean running;
   private volatile String fencedReason;
-  private boolean needsResync;
+  private volatile boolean needsResync;
+  /** Set when a batch failed: batches sent after it fail too, until the writer resyncs. */
+  private volatile boolean chainBroken;
+  private CompletableFuture<Void>[] producerBusy;
+  private volatile boolean[] brokenProducer;
+  private final java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "svcplane-commit");
+    t.setDaemon(true);
+    return t;
+  });
   private Thread thread;
   private final java.util.concurrent.atomic.LongAdder statBatches = new java.util.concurrent.atomic.LongAdder();
   private final java.util.concurrent.atomic.LongAdder statRecords = new java.util.concurrent.atomic.LongAdder();
@@ -134,8 +145,11 @@ public final class ResourceWriter implements AutoCloseable {
    * Registers this writer's transactional ids, fencing any earlier producers with the same ids
    * and aborting their open transactions (so the fold that follows is not held up by them).
    */
+  @SuppressWarnings("unchecked")
   public void initTransactions() {
     for (int k = 0; k < producerCount; k++) producers.add(newProducer(k));
+    producerBusy = new CompletableFuture[producerCount];
+    brokenProducer = new boolean[producerCount];
   }
 
   private KafkaProducer<String, ResourceEvent> newProducer(int k) {
@@ -254,15 +268,26 @@ public final class ResourceWriter implements AutoCloseable {
     }
     if (records.isEmpty()) return;
 
+    // Send on the next producer in turn, and wait until the records are appended: their offsets
+    // are then known, and the next batch's records will come after them in every partition.
     long t0 = System.nanoTime();
     int k = nextProducer;
     nextProducer = (nextProducer + 1) % producers.size();
+    awaitProducer(k);
+    if (fencedReason != null || chainBroken) {
+      ApiException error = ApiException.unavailable(fencedReason != null ? fencedReason
+          : "an earlier write transaction failed; nothing of this one was written");
+      batch.folded.completeExceptionally(error);
+      accepted.forEach(w -> w.request.future.completeExceptionally(error));
+      needsResync = true;
+      return;
+    }
     KafkaProducer<String, ResourceEvent> producer = producers.get(k);
     try {
       producer.beginTransaction();
       List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
       for (var r : records) sent.add(producer.send(r));
-      producer.commitTransaction();
+      producer.flush();
       for (int i = 0; i < sent.size(); i++) {
         RecordMetadata md = sent.get(i).get();
         batch.committed(i, md.partition(), md.offset());
@@ -271,11 +296,44 @@ public final class ResourceWriter implements AutoCloseable {
       failBatch(batch, accepted, k, e);
       return;
     }
+    statRecords.add(records.size());
+    inFlight.add(batch);
+    // Commit on the committer thread, in batch order, while this thread goes on with the next
+    // batch on another producer.
+    producerBusy[k] = CompletableFuture.runAsync(() -> commit(batch, accepted, k, t0), committer);
+  }
+
+  /** Waits until producer k's last transaction has been committed (or failed). */
+  private void awaitProducer(int k) {
+    CompletableFuture<Void> busy = producerBusy[k];
+    if (busy != null) busy.join();
+    if (brokenProducer[k]) {
+      try {
+        producers.get(k).close(Duration.ofSeconds(1));
+      } catch (RuntimeException ignored) {
+        // replaced next
+      }
+      producers.set(k, newProducer(k));
+      brokenProducer[k] = false;
+    }
+  }
+
+  /** On the committer thread: commits one batch, then acknowledges its writes once the fold has them. */
+  private void commit(PendingBatch batch, List<AcceptedWrite> accepted, int k, long t0) {
+    if (chainBroken || fencedReason != null) {
+      // An earlier batch failed: this one was decided assuming it had not, so it must not land.
+      failBatch(batch, accepted, k, new IllegalStateException("an earlier write transaction failed"));
+      return;
+    }
+    try {
+      producers.get(k).commitTransaction();
+    } catch (Exception e) {
+      failBatch(batch, accepted, k, e);
+      return;
+    }
     long t1 = System.nanoTime();
     statBatches.increment();
-    statRecords.add(records.size());
     statCommitNanos.add(t1 - t0);
-    inFlight.add(batch);
     folder.awaitPositions(batch.target()).whenComplete((img, err) -> {
       statFoldNanos.add(System.nanoTime() - t1);
       if (err != null) {
@@ -306,41 +364,31 @@ public final class ResourceWriter implements AutoCloseable {
     });
   }
 
+  /**
+   * A batch that will not land: abort its transaction, fail its writes, and make every batch
+   * sent after it fail too (they were decided assuming it would land). Runs on either thread.
+   */
   private void failBatch(PendingBatch batch, List<AcceptedWrite> accepted, int k, Exception e) {
-    KafkaProducer<String, ResourceEvent> producer = producers.get(k);
     Throwable fence = fencingCause(e);
     ApiException error;
     if (fence != null) {
-      fencedReason = "this apiserver was fenced: another apiserver started with writer id \"" + writerId
-          + "\" and owns the log now (" + fence.getClass().getSimpleName() + ")";
-      log.error(fencedReason);
-      error = ApiException.unavailable(fencedReason);
-      for (KafkaProducer<String, ResourceEvent> pr : producers) {
-        try {
-          pr.close(Duration.ZERO);
-        } catch (RuntimeException ignored) {
-          // fenced producers may refuse to close cleanly
-        }
+      if (fencedReason == null) {
+        fencedReason = "this apiserver was fenced: another apiserver started with writer id \"" + writerId
+            + "\" and owns the log now (" + fence.getClass().getSimpleName() + ")";
+        log.error(fencedReason);
+        onFenced.accept(fencedReason);
       }
-      onFenced.accept(fencedReason);
+      error = ApiException.unavailable(fencedReason);
     } else {
-      log.warn("a write transaction failed, aborting it: {}", e.toString());
+      if (!chainBroken) log.warn("a write transaction failed, aborting it: {}", e.toString());
       error = ApiException.unavailable("the write to the log failed and nothing was written: " + rootMessage(e));
       try {
-        producer.abortTransaction();
+        producers.get(k).abortTransaction();
       } catch (RuntimeException abortFailed) {
-        log.warn("abort failed, starting a new producer: {}", abortFailed.toString());
-        try {
-          producer.close(Duration.ofSeconds(1));
-        } catch (RuntimeException ignored) {
-          // replaced below
-        }
-        try {
-          producers.set(k, newProducer(k));
-        } catch (RuntimeException initFailed) {
-          log.error("cannot start a new transactional producer: {}", initFailed.toString());
-        }
+        log.warn("abort failed, the producer will be replaced: {}", abortFailed.toString());
+        brokenProducer[k] = true;
       }
+      chainBroken = true;
       needsResync = true;
     }
     batch.folded.completeExceptionally(error);
@@ -352,18 +400,25 @@ public final class ResourceWriter implements AutoCloseable {
    * until the fold holds every committed batch, then derive both from the image again.
    */
   private void resync() {
+    for (int k = 0; k < producerBusy.length; k++) {
+      CompletableFuture<Void> busy = producerBusy[k];
+      if (busy != null) busy.join();
+    }
     for (PendingBatch b : inFlight) {
       try {
         b.folded.get(30, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (ExecutionException | TimeoutException e) {
-        log.warn("resync: a committed batch did not fold: {}", e.toString());
+      } catch (ExecutionException e) {
+        // a failed batch: nothing of it is in the log
+      } catch (TimeoutException e) {
+        log.warn("resync: a committed batch did not fold within 30 s");
       }
     }
     inFlight.clear();
     resetAllocations(folder.image());
+    chainBroken = false;
     needsResync = false;
   }
 
@@ -405,7 +460,21 @@ public final class ResourceWriter implements AutoCloseable {
     List<Request> rest = new ArrayList<>();
     queue.drainTo(rest);
     rest.forEach(r -> r.future.completeExceptionally(ApiException.unavailable("the apiserver is stopping")));
-    if (fencedReason == null) {
+    committer.shutdown();
+    try {
+      committer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (fencedReason != null) {
+      for (KafkaProducer<String, ResourceEvent> pr : producers) {
+        try {
+          pr.close(Duration.ZERO);
+        } catch (RuntimeException ignored) {
+          // fenced producers may refuse to close cleanly
+        }
+      }
+    } else {
       for (KafkaProducer<String, ResourceEvent> pr : producers) {
         try {
           pr.close(Duration.ofSeconds(5));

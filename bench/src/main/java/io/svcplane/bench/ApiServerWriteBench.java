@@ -1,0 +1,387 @@
+package io.svcplane.bench;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.svcplane.api.v1.CreateRequest;
+import io.svcplane.api.v1.EventType;
+import io.svcplane.api.v1.Namespace;
+import io.svcplane.api.v1.ObjectMeta;
+import io.svcplane.api.v1.Resource;
+import io.svcplane.api.v1.ResourceEvent;
+import io.svcplane.api.v1.ResourcesGrpc;
+import io.svcplane.api.v1.Service;
+import io.svcplane.api.v1.ServicePort;
+import io.svcplane.api.v1.ServiceSpec;
+import io.svcplane.apiserver.ApiServer;
+import io.svcplane.apiserver.write.ResourceWriter;
+import io.svcplane.core.Kinds;
+import io.svcplane.core.image.LogTopic;
+import io.svcplane.eventlog.KafkaClients;
+import io.svcplane.eventlog.TopicLayout;
+import io.svcplane.eventlog.Topics;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Write throughput and latency of the apiserver (Create Service over gRPC, 1/8/64 concurrent
+ * clients), beside the raw transactional-producer rate on the same broker and Kubernetes' own
+ * store (etcd, via /work/shared/peers/etcd_writes.sh) in the same run.
+ *
+ * <p>Options (system properties): {@code -Dbench.kafka=HOST:PORT} (default: a broker of its own,
+ * in a temp dir, in a separate process), {@code -Dbench.duration=10} seconds per level,
+ * {@code -Dbench.warmup=5}, {@code -Dbench.clients=1,8,64}, {@code -Dbench.etcd=true},
+ * {@code -Dbench.etcdReps=1}.
+ */
+public final class ApiServerWriteBench {
+  private ApiServerWriteBench() {}
+
+  record Level(String name, int clients, long writes, double seconds, double p50, double p90, double p99, double max,
+      String extra) {
+    double rate() {
+      return writes / seconds;
+    }
+
+    String row() {
+      return String.format(Locale.ROOT, "%-24s %7d %9.0f %8.2f %8.2f %8.2f %8.1f  %s", name, clients, rate(), p50, p90, p99, max, extra);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int duration = Integer.getInteger("bench.duration", 10);
+    int warmup = Integer.getInteger("bench.warmup", 5);
+    int[] levels = Arrays.stream(System.getProperty("bench.clients", "1,8,64").split(",")).mapToInt(Integer::parseInt).toArray();
+    boolean etcd = Boolean.parseBoolean(System.getProperty("bench.etcd", "true"));
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path results = Path.of("bench", "results");
+    Files.createDirectories(results);
+    StringBuilder raw = new StringBuilder();
+
+    String bootstrap = System.getProperty("bench.kafka");
+    Process brokerProcess = null;
+    Path brokerDir = null;
+    if (bootstrap == null) {
+      brokerDir = Files.createTempDirectory("svcplane-bench-kafka-");
+      int port = freePort();
+      brokerProcess = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+          "io.svcplane.eventlog.broker.KafkaBrokerMain", "--data-dir", brokerDir.toString(), "--port", Integer.toString(port),
+          "--controller-port", Integer.toString(freePort()))
+          .redirectErrorStream(true).redirectOutput(brokerDir.resolve("broker.log").toFile()).start();
+      bootstrap = "127.0.0.1:" + port;
+      waitForLine(brokerDir.resolve("broker.log"), "kafka broker ready", 60);
+    }
+    Process broker = brokerProcess;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (broker != null) broker.destroy();
+    }));
+    KafkaClients clients = KafkaClients.of(bootstrap);
+    try (Admin admin = Admin.create(clients.admin())) {
+      Topics.ensure(admin, TopicLayout.DEFAULT);
+    }
+    String header = "# " + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
+        + ", broker " + (brokerProcess == null ? bootstrap : "own process (KafkaBrokerMain, -Xmx1g)") + ", duration "
+        + duration + " s per level after " + warmup + " s warm-up; load average at start " + loadAverage();
+    System.out.println(header);
+    raw.append(header).append('\n');
+
+    List<Level> table = new ArrayList<>();
+    // 1. The log alone: transactional producers, as fast as they go.
+    table.add(rawProducer(clients, "raw txn 1 rec, 1 producer", 1, 1, duration, warmup));
+    table.add(rawProducer(clients, "raw txn 1 rec, 4 in turn", ResourceWriter.DEFAULT_PRODUCERS_FOR_BENCH, 1, duration, warmup));
+    table.add(rawProducer(clients, "raw txn 64 rec, 4 in turn", ResourceWriter.DEFAULT_PRODUCERS_FOR_BENCH, 64, duration, warmup));
+    for (Level l : table) System.out.println(l.row());
+
+    // 2. The apiserver: Create Service over gRPC on loopback, N clients with one channel each.
+    ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp).build().start();
+    try {
+      for (int n : levels) {
+        Level l = apiserver(server, n, duration, warmup, stamp);
+        System.out.println(l.row());
+        table.add(l);
+      }
+    } finally {
+      server.stop();
+    }
+
+    // 3. etcd, Kubernetes' store, on the same machine in the same run.
+    String etcdOut = "";
+    if (etcd) {
+      etcdOut = runEtcd(levels[levels.length - 1], duration);
+      table.addAll(parseEtcd(etcdOut));
+    }
+    if (brokerProcess != null) {
+      brokerProcess.destroy();
+      brokerProcess.waitFor(30, TimeUnit.SECONDS);
+      deleteTree(brokerDir);
+    }
+
+    StringBuilder summary = new StringBuilder();
+    summary.append(String.format(Locale.ROOT, "%-24s %7s %9s %8s %8s %8s %8s  %s%n", "target", "clients", "writes/s", "p50 ms",
+        "p90 ms", "p99 ms", "max ms", "notes"));
+    for (Level l : table) summary.append(l.row()).append('\n');
+    summary.append(ratios(table));
+    summary.append("# load average at end ").append(loadAverage()).append('\n');
+    System.out.println();
+    System.out.print(summary);
+    raw.append(etcdOut).append('\n').append(summary);
+    Path out = results.resolve("apiserver-writes-" + stamp + ".txt");
+    Files.writeString(out, raw.toString());
+    System.out.println("raw data: " + out);
+    System.exit(0);
+  }
+
+  // ---- raw producer ---------------------------------------------------------------------------
+
+  static Level rawProducer(KafkaClients clients, String name, int producers, int perTxn, int duration, int warmup)
+      throws Exception {
+    List<KafkaProducer<String, ResourceEvent>> ps = new ArrayList<>();
+    for (int k = 0; k < producers; k++) {
+      KafkaProducer<String, ResourceEvent> p = new KafkaProducer<>(clients.producer("bench-raw-" + name.hashCode() + "-" + k));
+      p.initTransactions();
+      ps.add(p);
+    }
+    Resource svc = sampleService("raw", "x");
+    ResourceEvent event = ResourceEvent.newBuilder().setType(EventType.ADDED).setObject(svc).setWriter("bench").build();
+    LatencyRecorder rec = new LatencyRecorder();
+    long writes = 0;
+    int i = 0;
+    long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+    long end = warmEnd + TimeUnit.SECONDS.toNanos(duration);
+    long measuredStart = 0;
+    while (true) {
+      long now = System.nanoTime();
+      if (now >= end) break;
+      boolean measure = now >= warmEnd;
+      if (measure && measuredStart == 0) measuredStart = now;
+      KafkaProducer<String, ResourceEvent> p = ps.get(i++ % producers);
+      long t0 = System.nanoTime();
+      p.beginTransaction();
+      List<Future<?>> fs = new ArrayList<>(perTxn);
+      for (int r = 0; r < perTxn; r++) {
+        fs.add(p.send(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), "Service/bench-raw-" + (r % 6) + "/s" + i, event)));
+      }
+      p.commitTransaction();
+      if (measure) {
+        rec.add(System.nanoTime() - t0);
+        writes += perTxn;
+      }
+    }
+    double secs = (System.nanoTime() - measuredStart) / 1e9;
+    ps.forEach(KafkaProducer::close);
+    return rec.level(name, 1, writes, secs, String.format(Locale.ROOT, "latency per transaction; %.0f txn/s", rec.count() / secs));
+  }
+
+  // ---- apiserver ------------------------------------------------------------------------------
+
+  static Level apiserver(ApiServer server, int n, int duration, int warmup, String stamp) throws Exception {
+    List<ManagedChannel> channels = new ArrayList<>();
+    List<String> namespaces = new ArrayList<>();
+    ResourcesGrpc.ResourcesBlockingStub admin = null;
+    for (int c = 0; c < n; c++) {
+      ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
+      channels.add(ch);
+      ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(ch);
+      if (admin == null) admin = stub;
+      // One namespace per client: namespaces spread over the partitions, as many tenants would.
+      String ns = "bench-" + stamp.replace("-", "") + "-n" + n + "-c" + c;
+      stub.withDeadlineAfter(30, TimeUnit.SECONDS).create(CreateRequest.newBuilder().setObject(Kinds.wrap(Namespace.newBuilder()
+          .setMetadata(ObjectMeta.newBuilder().setName(ns)).build())).build());
+      namespaces.add(ns);
+    }
+    ResourceWriter.Stats s0 = server.writeStats();
+    long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+    long end = warmEnd + TimeUnit.SECONDS.toNanos(duration);
+    LatencyRecorder[] recs = new LatencyRecorder[n];
+    long[] errors = new long[n];
+    ResourceWriter.Stats[] atWarmEnd = new ResourceWriter.Stats[1];
+    CountDownLatch done = new CountDownLatch(n);
+    for (int c = 0; c < n; c++) {
+      int client = c;
+      recs[c] = new LatencyRecorder();
+      Thread t = new Thread(() -> {
+        ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(channels.get(client));
+        int i = 0;
+        while (true) {
+          long now = System.nanoTime();
+          if (now >= end) break;
+          Resource svc = sampleService(namespaces.get(client), "s" + (i++));
+          long t0 = System.nanoTime();
+          try {
+            stub.withDeadlineAfter(30, TimeUnit.SECONDS).create(CreateRequest.newBuilder().setObject(svc).build());
+            if (t0 >= warmEnd) recs[client].add(System.nanoTime() - t0);
+          } catch (RuntimeException e) {
+            errors[client]++;
+          }
+        }
+        done.countDown();
+      }, "bench-client-" + c);
+      t.start();
+    }
+    while (System.nanoTime() < warmEnd) Thread.sleep(10);
+    atWarmEnd[0] = server.writeStats();
+    done.await();
+    double secs = duration;
+    ResourceWriter.Stats s1 = server.writeStats();
+    channels.forEach(ManagedChannel::shutdownNow);
+    LatencyRecorder all = new LatencyRecorder();
+    long errs = 0;
+    for (int c = 0; c < n; c++) {
+      all.addAll(recs[c]);
+      errs += errors[c];
+    }
+    ResourceWriter.Stats d = delta(atWarmEnd[0], s1);
+    String extra = String.format(Locale.ROOT, "%.1f writes/txn, commit %.2f ms, fold wait %.2f ms, errors %d",
+        d.recordsPerTransaction(), d.meanCommitMillis(), d.meanFoldWaitMillis(), errs);
+    return all.level("svcplane apiserver create", n, all.count(), secs, extra);
+  }
+
+  static ResourceWriter.Stats delta(ResourceWriter.Stats a, ResourceWriter.Stats b) {
+    return new ResourceWriter.Stats(b.transactions() - a.transactions(), b.records() - a.records(),
+        b.commitNanos() - a.commitNanos(), b.foldWaitNanos() - a.foldWaitNanos());
+  }
+
+  /** A Service as a user would create it: one port, a selector, labels. */
+  static Resource sampleService(String ns, String name) {
+    return Kinds.wrap(Service.newBuilder()
+        .setMetadata(ObjectMeta.newBuilder().setNamespace(ns).setName(name).putLabels("app", "bench"))
+        .setSpec(ServiceSpec.newBuilder()
+            .setSelector(com.google.protobuf.Struct.newBuilder().putFields("app",
+                com.google.protobuf.Value.newBuilder().setStringValue("bench").build()))
+            .addPorts(ServicePort.newBuilder().setName("http").setPort(80).setTargetPort("8080")))
+        .build());
+  }
+
+  // ---- etcd -----------------------------------------------------------------------------------
+
+  static String runEtcd(int concurrency, int duration) throws Exception {
+    Path script = Path.of("/work/shared/peers/etcd_writes.sh");
+    if (!Files.exists(script)) {
+      return "# etcd: " + script + " not found, skipped\n";
+    }
+    ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
+    pb.environment().put("DUR", Integer.toString(duration));
+    pb.environment().put("REPS", System.getProperty("bench.etcdReps", "1"));
+    pb.environment().put("CHECK_PERF", "0");
+    pb.environment().put("CONC", Integer.toString(concurrency));
+    Process p = pb.start();
+    StringBuilder out = new StringBuilder();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        System.out.println("  etcd | " + line);
+        out.append(line).append('\n');
+      }
+    }
+    p.waitFor(10, TimeUnit.MINUTES);
+    return out.toString();
+  }
+
+  /** Rows of the script's RUN lines: {@code RUN rep=1 test=put-clients-64 writes=... writes_per_s=... p50_ms=...}. */
+  static List<Level> parseEtcd(String out) {
+    List<Level> rows = new ArrayList<>();
+    for (String line : out.split("\n")) {
+      if (!line.startsWith("RUN ") || !line.contains("test=put-clients-") || line.contains("FAILED")) continue;
+      java.util.Map<String, String> kv = new java.util.HashMap<>();
+      for (String part : line.split(" ")) {
+        int eq = part.indexOf('=');
+        if (eq > 0) kv.put(part.substring(0, eq), part.substring(eq + 1));
+      }
+      int clients = Integer.parseInt(kv.get("test").substring("put-clients-".length()));
+      rows.add(new Level("etcd 3.4 put (rep " + kv.get("rep") + ")", clients, Long.parseLong(kv.get("writes")),
+          Double.parseDouble(kv.get("seconds")), Double.parseDouble(kv.get("p50_ms")), Double.parseDouble(kv.get("p90_ms")),
+          Double.parseDouble(kv.get("p99_ms")), Double.parseDouble(kv.get("max_ms")),
+          "etcd CPU " + kv.get("etcd_cpu_us_per_write") + " us/write"));
+    }
+    return rows;
+  }
+
+  static String ratios(List<Level> table) {
+    StringBuilder b = new StringBuilder();
+    for (Level a : table) {
+      if (!a.name().startsWith("svcplane")) continue;
+      for (Level e : table) {
+        if (e.name().startsWith("etcd") && e.clients() == a.clients()) {
+          b.append(String.format(Locale.ROOT, "ratio svcplane/etcd at %d client(s): %.2f x writes/s; p99 %.2f ms vs %.2f ms%n",
+              a.clients(), a.rate() / e.rate(), a.p99(), e.p99()));
+        }
+      }
+    }
+    return b.toString();
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  /** Latencies of one run, in nanoseconds. */
+  static final class LatencyRecorder {
+    private long[] values = new long[1024];
+    private int n;
+
+    void add(long nanos) {
+      if (n == values.length) values = Arrays.copyOf(values, n * 2);
+      values[n++] = nanos;
+    }
+
+    void addAll(LatencyRecorder other) {
+      for (int i = 0; i < other.n; i++) add(other.values[i]);
+    }
+
+    int count() {
+      return n;
+    }
+
+    Level level(String name, int clients, long writes, double seconds, String extra) {
+      long[] v = Arrays.copyOf(values, n);
+      Arrays.sort(v);
+      return new Level(name, clients, writes, seconds, pct(v, 0.50), pct(v, 0.90), pct(v, 0.99), pct(v, 1.0), extra);
+    }
+
+    private static double pct(long[] sorted, double p) {
+      if (sorted.length == 0) return Double.NaN;
+      return sorted[(int) (p * (sorted.length - 1))] / 1e6;
+    }
+  }
+
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (Exception e) {
+      return "?";
+    }
+  }
+
+  static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    }
+  }
+
+  static void waitForLine(Path file, String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(file) && Files.readString(file).contains(text)) return;
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("broker not ready after " + seconds + " s: " + Files.readString(file));
+  }
+
+  static void deleteTree(Path dir) throws Exception {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
