@@ -176,7 +176,16 @@ public final class ApiServer {
     }
     folder = new LogFolder(config.clients, config.watchWindow);
     writer = new ResourceWriter(config.clients, config.writerId, folder, config.serviceCidr, config.nodePortRange, config.clock);
-    writer.onFenced(reason -> health.setStatus("", ServingStatus.NOT_SERVING));
+    writer.onFenced(reason -> {
+      health.setStatus("", ServingStatus.NOT_SERVING);
+      health.setStatus(ResourcesGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    });
+    // Without the fold nothing can be read or acknowledged: stop serving.
+    folder.onFailure(t -> {
+      ready = false;
+      health.setStatus("", ServingStatus.NOT_SERVING);
+      health.setStatus(ResourcesGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);
+    });
     api = new ResourceApi(folder, writer, () -> ready);
     writer.initTransactions();
 

@@ -81,6 +81,20 @@ class PodsAndEndpointsTest {
   }
 
   @Test
+  void objectTooLargeForTheLogIsRejectedAndAppendsNothing() {
+    Pod small = TestCluster.pod(ns, "huge", java.util.Map.of()).getPod();
+    var container = small.getSpec().getContainers(0).toBuilder();
+    for (int i = 0; i < 11; i++) container.addArgs("x".repeat(100_000));
+    Pod huge = small.toBuilder().setSpec(small.getSpec().toBuilder().setContainers(0, container)).build();
+    long before = cluster.resourceLogEnd();
+    var e = expectError(() -> cluster.create(Kinds.wrap(huge)));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().startsWith("Request entity too large: Pod \"huge\" is "), e.getStatus().getDescription());
+    assertEquals(before, cluster.resourceLogEnd());
+    cluster.create(Kinds.wrap(small));
+  }
+
+  @Test
   void podWithoutStatusIsPending() {
     Pod p = cluster.create(TestCluster.pod(ns, "pending", java.util.Map.of())).getPod();
     assertEquals("Pending", p.getStatus().getPhase());

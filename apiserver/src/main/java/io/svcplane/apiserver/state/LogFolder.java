@@ -59,6 +59,12 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
   private volatile boolean running;
   private volatile Throwable failure;
   private Thread thread;
+  private volatile java.util.function.Consumer<Throwable> onFailure = t -> {};
+
+  /** Called once, on the folding thread, if the fold stops on an error. */
+  public void onFailure(java.util.function.Consumer<Throwable> callback) {
+    this.onFailure = callback;
+  }
 
   public LogFolder(KafkaClients clients, int windowCapacity) {
     if (windowCapacity < 1) throw new IllegalArgumentException("watch window must hold at least 1 record");
@@ -112,6 +118,7 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
           waiters.forEach(w -> w.future.completeExceptionally(t));
           waiters.clear();
         }
+        onFailure.accept(t);
       }
     }
   }

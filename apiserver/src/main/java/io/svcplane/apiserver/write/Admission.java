@@ -74,6 +74,7 @@ final class Admission {
       else if (op instanceof WriteOp.Delete del) d = delete(del);
       else if (op instanceof WriteOp.FinishGracefulDelete f) d = finishGracefulDelete(f);
       else throw new IllegalArgumentException("unknown write " + op);
+      if (d instanceof Accepted a) checkSize(a);
       if (d instanceof Accepted && !isDryRun(op)) alloc.commit();
       else alloc.rollback();
       return d;
@@ -83,6 +84,19 @@ final class Admission {
     } catch (RuntimeException e) {
       alloc.rollback();
       throw e;
+    }
+  }
+
+  /** The largest object the log takes (Kafka's default message size is 1 MiB, with room for the record). */
+  static final int MAX_OBJECT_BYTES = 1_000_000;
+
+  private static void checkSize(Accepted a) {
+    for (Change c : a.changes()) {
+      int size = c.object().getSerializedSize();
+      if (size > MAX_OBJECT_BYTES) {
+        throw new ApiException(Status.Code.INVALID_ARGUMENT, "Request entity too large: " + Kinds.kindName(c.key().kind())
+            + " \"" + c.key().name() + "\" is " + size + " bytes; the limit is " + MAX_OBJECT_BYTES + " bytes");
+      }
     }
   }
 
