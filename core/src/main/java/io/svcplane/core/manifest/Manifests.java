@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -60,9 +61,26 @@ public final class Manifests {
           .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
           .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
           .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+          .stringQuotingChecker(new KubernetesQuoting())
           .build())
       .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * kubectl's YAML (go-yaml) also quotes strings that YAML 1.1 would read as timestamps, e.g.
+   * {@code creationTimestamp: "2026-11-26T09:26:54Z"}.
+   */
+  private static final class KubernetesQuoting extends StringQuotingChecker.Default {
+    private static final long serialVersionUID = 1L;
+    private static final Pattern TIMESTAMP = Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        + "|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt]|[ \\t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]*)?"
+        + "(([ \\t]*)Z|[-+][0-9]{1,2}(:[0-9]{2})?)?");
+
+    @Override
+    public boolean needToQuoteValue(String value) {
+      return super.needToQuoteValue(value) || TIMESTAMP.matcher(value).matches();
+    }
+  }
+
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
   private static final Pattern DIGITS = Pattern.compile("[0-9]+");

@@ -128,4 +128,18 @@ class ManifestsTest {
         r.syntaxError().getMessage());
     assertThrows(ManifestException.class, () -> Manifests.read(text));
   }
+
+  @Test
+  void timestampsAreQuotedAsKubectlPrintsThem() throws Exception {
+    Resource svc = Manifests.read(example("svc-nginx.yaml")).get(0).resource();
+    var meta = svc.getService().getMetadata().toBuilder()
+        .setCreationTimestamp(com.google.protobuf.Timestamp.newBuilder().setSeconds(1795683600))
+        .putAnnotations("endpoints.kubernetes.io/last-change-trigger-time", "2026-11-26T09:00:00.5Z");
+    Resource stamped = io.svcplane.core.Kinds.wrap(svc.getService().toBuilder().setMetadata(meta).build());
+    String yaml = Manifests.toYaml(stamped);
+    assertTrue(yaml.contains("  creationTimestamp: \"2026-11-26T09:00:00Z\"\n"), yaml);
+    assertTrue(yaml.contains("    endpoints.kubernetes.io/last-change-trigger-time: \"2026-11-26T09:00:00.5Z\"\n"), yaml);
+    assertTrue(yaml.contains("  name: svc-nginx\n"), yaml);
+    assertEquals(io.svcplane.core.Kinds.withTypeMeta(stamped), Manifests.read(yaml).get(0).resource());
+  }
 }
