@@ -18,6 +18,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -34,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  * where available. Every listener is bound once per loop with SO_REUSEPORT, so the kernel spreads
  * new connections over the loops (and over every proxy of the machine that listens on the same
  * ClusterIP), and a connection's client and backend sides live on one thread: no hand-offs.
+ * Sockets are IPv4 (AF_INET): the cluster is single-stack, and dual-stack sockets cost more.
  */
 public final class NettyTransport implements AutoCloseable {
   private final boolean epoll;
@@ -63,7 +65,7 @@ public final class NettyTransport implements AutoCloseable {
    * (no Bootstrap per connection): this is the hot path of every new connection.
    */
   ChannelFuture connect(EventLoop loop, InetSocketAddress target, io.netty.channel.ChannelHandler handler) {
-    SocketChannel ch = epoll ? new EpollSocketChannel() : new NioSocketChannel();
+    SocketChannel ch = epoll ? new EpollSocketChannel(SocketProtocolFamily.INET) : new NioSocketChannel();
     var config = ch.config();
     config.setAllocator(PooledByteBufAllocator.DEFAULT);
     // TCP_NODELAY: Netty sets it on every new socket on Linux already; setting it again costs a syscall.
@@ -79,7 +81,7 @@ public final class NettyTransport implements AutoCloseable {
     List<ChannelFuture> futures = new ArrayList<>();
     for (EventLoopGroup loop : loops) {
       ServerBootstrap b = new ServerBootstrap().group(loop, loop)
-          .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+          .channelFactory(epoll ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : NioServerSocketChannel::new)
           .option(ChannelOption.SO_BACKLOG, 4096)
           .option(ChannelOption.SO_REUSEADDR, true)
           .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
@@ -97,7 +99,7 @@ public final class NettyTransport implements AutoCloseable {
     List<ChannelFuture> futures = new ArrayList<>();
     for (EventLoopGroup loop : loops) {
       Bootstrap b = new Bootstrap().group(loop)
-          .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+          .channelFactory(epoll ? () -> new EpollDatagramChannel(SocketProtocolFamily.INET) : NioDatagramChannel::new)
           .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .option(ChannelOption.SO_REUSEADDR, true)
           .handler(handler.get());
@@ -111,7 +113,7 @@ public final class NettyTransport implements AutoCloseable {
   /** A UDP socket towards one backend, on the loop of the listener that owns the session. */
   Bootstrap udpConnector(EventLoop loop) {
     return new Bootstrap().group(loop)
-        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        .channelFactory(epoll ? () -> new EpollDatagramChannel(SocketProtocolFamily.INET) : NioDatagramChannel::new)
         .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
   }
 
