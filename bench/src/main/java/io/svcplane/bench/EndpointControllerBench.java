@@ -80,6 +80,9 @@ public final class EndpointControllerBench {
       Topics.ensure(admin, TopicLayout.DEFAULT);
     }
     Workload w = new Workload(run);
+    System.out.printf("load average at start: %.1f on %d cores%n",
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Runtime.getRuntime().availableProcessors());
     System.out.printf("endpoint-controller bench: broker %s, %d namespaces x %d services x %d pods, %d pod events%n",
         bootstrap, NAMESPACES, SERVICES_PER_NAMESPACE, PODS_PER_SERVICE, events);
 
@@ -94,31 +97,47 @@ public final class EndpointControllerBench {
     System.out.printf("preloaded %d events in %.1f s (%.0f/s, transactions of 500)%n", written, produceSeconds, written / produceSeconds);
 
     // --- raw read_committed consume of the same topic ------------------------------------------------
-    double raw1 = rawConsumeRate(clients);
-    double raw2 = rawConsumeRate(clients);
-    double raw = Math.max(raw1, raw2);
-    System.out.printf("raw read_committed consume: %.0f and %.0f records/s (best %.0f)%n", raw1, raw2, raw);
+    RawPass cold = rawConsume(clients);
+    System.out.printf("raw read_committed consume (cold JVM): %.0f records/s%n", cold.rate());
 
-    // --- the controller folds them, exactly once ------------------------------------------------------
+    // --- a first controller folds them (a cold JVM: JIT compilation included) ------------------------
     String group = run + "-group";
-    long startNanos = System.nanoTime();
-    EndpointController controller = EndpointController.start(new EndpointController.Settings(clients, run + "-ec", group));
+    EndpointController.Settings settings = new EndpointController.Settings(clients, run + "-ec", group);
+    EndpointController first = EndpointController.start(settings);
+    Fold coldFold;
     try {
-      long total = totalRecords(clients);
-      while (controller.metrics().eventsFolded() < total) {
-        if (!controller.isRunning()) throw new IllegalStateException("controller stopped", controller.awaitTermination());
-        Thread.sleep(5);
-      }
+      coldFold = awaitFold(first, written, System.nanoTime());
+    } finally {
+      first.close();
+    }
+    System.out.printf("controller, cold JVM: folded %d events exactly once in %.2f s: %.0f events/s (%d transactions)%n",
+        coldFold.events(), coldFold.seconds(), coldFold.rate(), coldFold.transactions());
+
+    // --- the measured round: as many events again, folded by a restarted controller -------------------
+    try (KafkaProducer<String, ResourceEvent> p = new KafkaProducer<>(clients.producer(run + "-loader"))) {
+      p.initTransactions();
+      w.writeChurn(p, events, 500);
+    }
+    RawPass raw = rawConsume(clients);
+    System.out.printf("raw read_committed consume (warm): %.0f records/s over %d records; %.1f us of process CPU per record%n",
+        raw.rate(), raw.records(), raw.cpuPerRecord() / 1000);
+    long startNanos = System.nanoTime();
+    EndpointController controller = EndpointController.start(settings);
+    try {
+      Fold f = awaitFold(controller, events, startNanos);
       var m = controller.metrics();
-      double foldSeconds = (m.lastCommitNanos() - m.firstBatchNanos()) / 1e9;
-      double foldRate = m.eventsFolded() / foldSeconds;
-      double wall = (m.lastCommitNanos() - startNanos) / 1e9;
-      System.out.printf("controller folded %d events exactly once in %.2f s: %.0f events/s (%d transactions, %d Endpoints"
-              + " events; %.2f s including start, group join and rebuild)%n",
-          m.eventsFolded(), foldSeconds, foldRate, m.transactions(), m.endpointsPublished(), wall);
+      double foldRate = f.rate();
+      System.out.printf("controller, warm JVM, after rebuilding %d records: folded %d events exactly once in %.2f s:"
+              + " %.0f events/s (%d transactions, %d Endpoints events; %.2f s including start, group join and rebuild)%n",
+          m.rebuiltRecords(), f.events(), f.seconds(), foldRate, f.transactions(), f.published(), f.wallSeconds());
       System.out.printf("  of which: waiting for the actors %.2f s, publishing and committing %.2f s, the rest polling%n",
           m.foldNanos() / 1e9, m.commitNanos() / 1e9);
-      System.out.printf("RATIO fold/raw = %.2f%n", foldRate / raw);
+      System.out.printf("RATIO fold/raw = %.2f (wall clock)%n", foldRate / raw.rate());
+      System.out.printf("process CPU per event: fold %.1f us, raw consume %.1f us: CPU ratio %.2f%n",
+          f.cpuPerEvent() / 1000, raw.cpuPerRecord() / 1000, raw.cpuPerRecord() / f.cpuPerEvent());
+      double rawRate = raw.rate();
+      double rawCpuPerEvent = raw.cpuPerRecord();
+      double foldCpuPerEvent = f.cpuPerEvent();
 
       // --- latency at a fixed rate ---------------------------------------------------------------
       long[] latencies = latency(clients, w, rate, seconds);
@@ -141,12 +160,18 @@ public final class EndpointControllerBench {
           "time=" + Instant.now(),
           "cores=" + Runtime.getRuntime().availableProcessors(),
           "broker=" + (opts.containsKey("kafka") ? bootstrap : "embedded in the bench JVM"),
-          "events=" + m.eventsFolded(),
-          "raw_consume_per_s=" + Math.round(raw),
+          "events=" + f.events(),
+          "raw_consume_per_s=" + Math.round(rawRate),
           "fold_per_s=" + Math.round(foldRate),
-          "ratio=" + String.format("%.3f", foldRate / raw),
-          "transactions=" + m.transactions(),
-          "endpoints_events=" + m.endpointsPublished(),
+          "ratio=" + String.format("%.3f", foldRate / rawRate),
+          "cold_raw_consume_per_s=" + Math.round(cold.rate()),
+          "cold_fold_per_s=" + Math.round(coldFold.rate()),
+          "load_average_at_end=" + java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+          "raw_cpu_us_per_event=" + String.format("%.2f", rawCpuPerEvent / 1000),
+          "fold_cpu_us_per_event=" + String.format("%.2f", foldCpuPerEvent / 1000),
+          "cpu_ratio=" + String.format("%.3f", rawCpuPerEvent / foldCpuPerEvent),
+          "transactions=" + f.transactions(),
+          "endpoints_events=" + f.published(),
           "latency_rate_per_s=" + rate,
           "latency_samples=" + sorted.length,
           "latency_p50_ms=" + String.format("%.3f", p50),
@@ -160,35 +185,51 @@ public final class EndpointControllerBench {
     System.exit(0);
   }
 
-  /** One pass over svcplane.resources from the beginning, read_committed; records per second. */
-  static double rawConsumeRate(KafkaClients clients) {
+  /** CPU time of this whole JVM (broker, clients, controller), in nanoseconds. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  record RawPass(long records, double rate, double cpuPerRecord) {}
+
+  record Fold(long events, double seconds, double rate, double cpuPerEvent, long transactions, long published,
+      double wallSeconds) {}
+
+  /** One pass over svcplane.resources from the beginning, read_committed. */
+  static RawPass rawConsume(KafkaClients clients) {
+    long cpu = processCpuNanos();
+    long t = System.nanoTime();
+    long n = consumeAll(clients);
+    double seconds = (System.nanoTime() - t) / 1e9;
+    return new RawPass(n, n / seconds, (processCpuNanos() - cpu) / (double) n);
+  }
+
+  /** Waits until the controller has folded {@code expected} events; times from its first batch. */
+  static Fold awaitFold(EndpointController c, long expected, long startNanos) throws Exception {
+    long cpuAtFirstBatch = 0;
+    var m = c.metrics();
+    while (m.eventsFolded() < expected) {
+      if (!c.isRunning()) throw new IllegalStateException("controller stopped", c.awaitTermination());
+      if (cpuAtFirstBatch == 0 && m.firstBatchNanos() != 0) cpuAtFirstBatch = processCpuNanos();
+      Thread.sleep(2);
+    }
+    double cpuPerEvent = (processCpuNanos() - cpuAtFirstBatch) / (double) m.eventsFolded();
+    double seconds = (m.lastCommitNanos() - m.firstBatchNanos()) / 1e9;
+    return new Fold(m.eventsFolded(), seconds, m.eventsFolded() / seconds, cpuPerEvent, m.transactions(),
+        m.endpointsPublished(), (m.lastCommitNanos() - startNanos) / 1e9);
+  }
+
+  static long consumeAll(KafkaClients clients) {
     try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(clients.consumer(null))) {
       List<TopicPartition> parts = partitions(c);
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       long n = 0;
-      long t = System.nanoTime();
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         for (ConsumerRecord<String, ResourceEvent> r : c.poll(Duration.ofMillis(100))) {
           if (r.value() != null) n++;
-        }
-      }
-      return n / ((System.nanoTime() - t) / 1e9);
-    }
-  }
-
-  static long totalRecords(KafkaClients clients) {
-    try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(clients.consumer(null))) {
-      List<TopicPartition> parts = partitions(c);
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      long n = 0;
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        for (ConsumerRecord<String, ResourceEvent> r : c.poll(Duration.ofMillis(100))) {
-          String key = r.key();
-          if (key != null && !ObjectKey.namespaceOfKey(key).isEmpty()) n++;
         }
       }
       return n;

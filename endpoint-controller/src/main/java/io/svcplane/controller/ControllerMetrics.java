@@ -38,6 +38,8 @@ public final class ControllerMetrics {
   public long transactionsAborted() { return transactionsAborted.get(); }
   /** Partition rebuilds from the log (on assignment or after an aborted transaction). */
   public long rebuilds() { return rebuilds.get(); }
+  /** Records read while rebuilding partitions. */
+  public long rebuiltRecords() { return rebuiltRecords.get(); }
   /** Records of svcplane.resources behind the end, over the owned partitions, at the last poll. */
   public long lag() { return lag.get(); }
   public long partitions() { return partitions.get(); }
