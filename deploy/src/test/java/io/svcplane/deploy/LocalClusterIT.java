@@ -163,6 +163,10 @@ class LocalClusterIT {
   @Order(3)
   void eachComponentKilledWithSigkillShowsDownAndUpRestartsItAloneWithNothingLost() {
     assertEquals(0, cluster.svcplane("status").exitCode(), "all healthy before the kills");
+    Map<String, Long> running = cluster.pids(COMPONENTS);
+    String again = cluster.svcplane("up").expectSuccess("up while up").output();
+    assertTrue(again.contains("nothing to start"), again);
+    assertEquals(running, cluster.pids(COMPONENTS), "up while up changes nothing");
     String objectsBefore = cluster.svcctl("get pods,svc,ep -o name").expectSuccess("get").output();
     boolean hello3Ready = true;
     for (String victim : COMPONENTS) {
@@ -194,6 +198,17 @@ class LocalClusterIT {
       assertAnswers(hello3Ready ? ALL_DEMO_PODS : Set.of("hello-1", "hello-2"));
     }
     assertEquals(0, cluster.svcplane("status").exitCode(), "all healthy after the kills");
+  }
+
+  @Test
+  @Order(4)
+  void upWithMoreNodesStartsTheirProxiesAndTheirNodePortsAnswer() {
+    String up = cluster.svcplane("up --nodes 3").expectSuccess("up --nodes 3").output();
+    assertTrue(up.contains("svcplane is up (started: node-proxy-3)"), up);
+    assertTrue(cluster.svcctl("get nodes").expectSuccess("get nodes").output().matches("(?s).*node-3\\s+Ready\\s.*"));
+    Set<String> expected = cluster.svcctl("get pod hello-3").output().contains("1/1") ? ALL_DEMO_PODS : Set.of("hello-1", "hello-2");
+    Set<String> got = LocalCluster.await(() -> LocalCluster.answers(cluster.nodeAddress(3), 30080, 24), expected::equals, CONVERGE);
+    assertEquals(expected, got, "node-3's NodePort");
   }
 
   /** The ClusterIP and both nodes' NodePorts answer with exactly these pods (waits for convergence). */
