@@ -72,7 +72,8 @@ public final class ClusterProbe implements Callable<Integer> {
   @Option(names = "--quiet", description = "Print nothing; only the exit code tells.")
   boolean quiet;
 
-  private final HttpClient httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  // Timeouts fit a loaded machine (2 cores, many JVMs): a slow answer is not a dead component.
+  private final HttpClient httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
   private Admin admin;
   private ManagedChannel channel;
 
@@ -132,17 +133,17 @@ public final class ClusterProbe implements Callable<Integer> {
     try {
       if (admin == null) {
         Properties props = KafkaClients.of(kafka).admin();
-        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8000);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
         admin = Admin.create(props);
       }
-      var nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes().get(4, TimeUnit.SECONDS);
+      var nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(8000)).nodes().get(10, TimeUnit.SECONDS);
       if (nodes.isEmpty()) return "no broker in the cluster metadata";
       if (!kafkaTopics) return null;
       List<String> topics = List.of(LogTopic.RESOURCES.topicName(), LogTopic.ENDPOINTS.topicName());
-      Map<String, TopicDescription> described = admin.describeTopics(topics, new DescribeTopicsOptions().timeoutMs(3000))
-          .allTopicNames().get(4, TimeUnit.SECONDS);
+      Map<String, TopicDescription> described = admin.describeTopics(topics, new DescribeTopicsOptions().timeoutMs(8000))
+          .allTopicNames().get(10, TimeUnit.SECONDS);
       for (String t : topics) {
         TopicDescription d = described.get(t);
         if (d == null) return "topic " + t + " does not exist";
@@ -154,7 +155,7 @@ public final class ClusterProbe implements Callable<Integer> {
     } catch (java.util.concurrent.ExecutionException e) {
       return "no answer from " + kafka + ": " + e.getCause().getMessage();
     } catch (java.util.concurrent.TimeoutException e) {
-      return "no answer from " + kafka + " within 4 s";
+      return "no answer from " + kafka + " within 10 s";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";
@@ -170,7 +171,7 @@ public final class ClusterProbe implements Callable<Integer> {
 
   private String checkApiserver() {
     try {
-      ServingStatus s = HealthGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.SECONDS)
+      ServingStatus s = HealthGrpc.newBlockingStub(channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
           .check(HealthCheckRequest.newBuilder().setService("").build()).getStatus();
       return s == ServingStatus.SERVING ? null : "gRPC health " + s;
     } catch (StatusRuntimeException e) {
@@ -182,7 +183,7 @@ public final class ClusterProbe implements Callable<Integer> {
   private Map<String, Node> listNodes() {
     try {
       Map<String, Node> byName = new HashMap<>();
-      for (Resource r : ResourcesGrpc.newBlockingStub(channel()).withDeadlineAfter(3, TimeUnit.SECONDS)
+      for (Resource r : ResourcesGrpc.newBlockingStub(channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
           .list(ListRequest.newBuilder().setKind(Kind.NODE).build()).getItemsList()) {
         byName.put(r.getNode().getMetadata().getName(), r.getNode());
       }
@@ -207,7 +208,7 @@ public final class ClusterProbe implements Callable<Integer> {
 
   private String checkHttp(String url) {
     try {
-      HttpResponse<String> r = httpClient.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+      HttpResponse<String> r = httpClient.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? null : url + " answered " + r.statusCode() + ": " + r.body().strip();
     } catch (java.io.IOException e) {

@@ -162,7 +162,8 @@ class LocalClusterIT {
   @Test
   @Order(3)
   void eachComponentKilledWithSigkillShowsDownAndUpRestartsItAloneWithNothingLost() {
-    assertEquals(0, cluster.svcplane("status").exitCode(), "all healthy before the kills");
+    LocalCluster.Result healthy = cluster.svcplane("status");
+    assertEquals(0, healthy.exitCode(), "all healthy before the kills:\n" + healthy.output());
     Map<String, Long> running = cluster.pids(COMPONENTS);
     String again = cluster.svcplane("up").expectSuccess("up while up").output();
     assertTrue(again.contains("nothing to start"), again);
@@ -197,7 +198,8 @@ class LocalClusterIT {
           + " | bin/svcctl apply -f -", Duration.ofMinutes(2)).expectSuccess("readiness of hello-3");
       assertAnswers(hello3Ready ? ALL_DEMO_PODS : Set.of("hello-1", "hello-2"));
     }
-    assertEquals(0, cluster.svcplane("status").exitCode(), "all healthy after the kills");
+    LocalCluster.Result recovered = cluster.svcplane("status");
+    assertEquals(0, recovered.exitCode(), "all healthy after the kills:\n" + recovered.output() + cluster.logTails());
   }
 
   @Test
