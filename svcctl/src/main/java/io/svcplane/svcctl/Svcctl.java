@@ -22,7 +22,8 @@ import picocli.CommandLine.ScopeType;
  * failure is a message on stderr and exit code 1, never a stack trace (set SVCCTL_DEBUG=1 to see
  * one).
  */
-@Command(name = "svcctl", mixinStandardHelpOptions = true, version = "svcctl 0.1.0-SNAPSHOT",
+// scope INHERIT: every subcommand gets -h/--help (and -V) too, as in kubectl.
+@Command(name = "svcctl", mixinStandardHelpOptions = true, version = "svcctl 0.1.0-SNAPSHOT", scope = ScopeType.INHERIT,
     description = "svcctl controls an svcplane cluster, the way kubectl controls Kubernetes.%n"
         + "Server: --server HOST:PORT, else $SVCPLANE_SERVER, else 127.0.0.1:6443.",
     subcommands = {GetCommand.class, DescribeCommand.class, CreateCommand.class, ApplyCommand.class,

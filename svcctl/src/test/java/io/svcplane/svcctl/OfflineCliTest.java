@@ -131,5 +131,9 @@ class OfflineCliTest {
     Cli.Result r = cli.run();
     assertEquals(0, r.code());
     assertTrue(r.out().contains("Usage: svcctl"), r.out());
+    Cli.Result get = cli.run("get", "--help");
+    assertEquals(0, get.code(), get.toString());
+    assertTrue(get.out().startsWith("Usage: svcctl get "), get.out());
+    assertTrue(cli.run("label", "-h").out().contains("--overwrite"));
   }
 }
