@@ -30,10 +30,52 @@ public final class RulesetState {
   private static final String T = RulesetPlanner.FAMILY + " " + RulesetPlanner.TABLE;
 
   private final RulesetPlanner planner;
-  private final Map<NftSet, Map<String, TreeMap<ServicePortName, String>>> elements = new EnumMap<>(NftSet.class);
+  private final Map<NftSet, Map<String, Claims>> elements = new EnumMap<>(NftSet.class);
   private final Map<String, Claimed> chains = new HashMap<>();
   /** The size each set was declared with in the last full sync. */
   private final Map<NftSet, Integer> capacity = new EnumMap<>(NftSet.class);
+
+  /** Who claims one key: nearly always a single service port, so no map until a second one comes. */
+  private static final class Claims {
+    private ServicePortName owner;
+    private String value;
+    private TreeMap<ServicePortName, String> shared;
+
+    Claims(ServicePortName owner, String value) {
+      this.owner = owner;
+      this.value = value;
+    }
+
+    void add(ServicePortName o, String v) {
+      if (shared == null) {
+        if (o.equals(owner)) {
+          value = v;
+          return;
+        }
+        shared = new TreeMap<>();
+        shared.put(owner, value);
+      }
+      shared.put(o, v);
+      owner = shared.firstKey();
+      value = shared.firstEntry().getValue();
+    }
+
+    /** Returns false when no claim is left. */
+    boolean remove(ServicePortName o) {
+      if (shared == null) return !o.equals(owner);
+      shared.remove(o);
+      if (shared.isEmpty()) return false;
+      owner = shared.firstKey();
+      value = shared.firstEntry().getValue();
+      if (shared.size() == 1) shared = null;
+      return true;
+    }
+
+    /** Whether this key is written by {@code o} with {@code v} (the winning claim). */
+    boolean wonBy(ServicePortName o, String v) {
+      return (owner == o || owner.equals(o)) && value.equals(v);
+    }
+  }
 
   private static final class Claimed {
     final NftChain chain;
@@ -72,11 +114,8 @@ public final class RulesetState {
     Map<String, NftChain> chainsInOrder = new LinkedHashMap<>();
     for (ServicePortPlan p : plans) {
       for (NftElement e : p.elements()) {
-        TreeMap<ServicePortName, String> claims = elements.get(e.set()).get(e.key());
         // A shared key is written once, by its winning claim.
-        if (claims.firstKey().equals(p.name()) && claims.firstEntry().getValue().equals(e.value())) {
-          append(body, count, e);
-        }
+        if (elements.get(e.set()).get(e.key()).wonBy(p.name(), e.value())) append(body, count, e);
       }
       for (NftChain c : p.chains()) chainsInOrder.putIfAbsent(c.name(), c);
     }
@@ -124,7 +163,9 @@ public final class RulesetState {
   }
 
   private static void append(Map<NftSet, StringBuilder> body, Map<NftSet, Integer> count, NftElement e) {
-    body.get(e.set()).append("\t\t\t").append(e.text()).append(",\n");
+    StringBuilder b = body.get(e.set()).append("\t\t\t").append(e.key());
+    if (!e.value().isEmpty()) b.append(" : ").append(e.value());
+    b.append(",\n");
     count.merge(e.set(), 1, Integer::sum);
   }
 
@@ -210,22 +251,25 @@ public final class RulesetState {
 
   /** The value the kernel holds for {@code key}, null when absent. */
   private String effective(NftSet set, String key) {
-    TreeMap<ServicePortName, String> claims = elements.get(set).get(key);
-    return claims == null ? null : claims.firstEntry().getValue();
+    Claims claims = elements.get(set).get(key);
+    return claims == null ? null : claims.value;
   }
 
   private void claim(ServicePortPlan p) {
     for (NftElement e : p.elements()) {
-      elements.get(e.set()).computeIfAbsent(e.key(), k -> new TreeMap<>()).put(p.name(), e.value());
+      Map<String, Claims> set = elements.get(e.set());
+      Claims claims = set.get(e.key());
+      if (claims == null) set.put(e.key(), new Claims(p.name(), e.value()));
+      else claims.add(p.name(), e.value());
     }
     for (NftChain c : p.chains()) chains.computeIfAbsent(c.name(), k -> new Claimed(c)).claims++;
   }
 
   private void release(ServicePortPlan p) {
     for (NftElement e : p.elements()) {
-      Map<String, TreeMap<ServicePortName, String>> set = elements.get(e.set());
-      TreeMap<ServicePortName, String> claims = set.get(e.key());
-      if (claims != null && claims.remove(p.name()) != null && claims.isEmpty()) set.remove(e.key());
+      Map<String, Claims> set = elements.get(e.set());
+      Claims claims = set.get(e.key());
+      if (claims != null && !claims.remove(p.name())) set.remove(e.key());
     }
     for (NftChain c : p.chains()) {
       Claimed claimed = chains.get(c.name());
