@@ -1,9 +1,11 @@
 package io.svcplane.proxy.nftables;
 
+import io.svcplane.core.forwarding.Endpoint;
 import io.svcplane.core.forwarding.ForwardingTable;
-import io.svcplane.proxy.ForwardingBackend;
+import io.svcplane.core.forwarding.Protocol;
 import io.svcplane.core.forwarding.ServicePortName;
 import io.svcplane.core.forwarding.ServicePortRule;
+import io.svcplane.proxy.ForwardingBackend;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>The first sync is full: it deletes the table if one exists (left by a crashed proxy) and
  * declares it anew, in the same transaction, so forwarding never has a gap. Later syncs are
  * partial: only the elements and chains of service ports that changed. Any failure makes the next
- * sync full. {@link #close} deletes the table.
+ * sync full. {@link #close} deletes the table. After a partial sync, UDP flows translated to an
+ * endpoint that left are deleted from conntrack ({@link Conntrack}), as kube-proxy does.
  */
 public final class NftablesBackend implements ForwardingBackend {
   private static final Logger log = LoggerFactory.getLogger(NftablesBackend.class);
@@ -33,6 +37,8 @@ public final class NftablesBackend implements ForwardingBackend {
 
   private final RulesetPlanner planner;
   private final Nft nft;
+  private final Conntrack conntrack;
+  private boolean conntrackWarned;
 
   /** What the kernel holds; null when unknown, i.e. the next sync must be full. */
   private ForwardingTable applied;
@@ -54,9 +60,12 @@ public final class NftablesBackend implements ForwardingBackend {
    */
   public NftablesBackend(String nodeName, String nodeAddress) {
     this(new NodeNetwork(nodeName, List.of(nodeAddress), setting("svcplane.cluster-cidr", "SVCPLANE_CLUSTER_CIDR")),
-        setting("svcplane.nftables.netns", "SVCPLANE_NFTABLES_NETNS").isEmpty()
-            ? NftCommand.local()
-            : NftCommand.inNetns(setting("svcplane.nftables.netns", "SVCPLANE_NFTABLES_NETNS")));
+        netns().isEmpty() ? NftCommand.local() : NftCommand.inNetns(netns()),
+        netns().isEmpty() ? ConntrackCommand.local() : ConntrackCommand.inNetns(netns()));
+  }
+
+  private static String netns() {
+    return setting("svcplane.nftables.netns", "SVCPLANE_NFTABLES_NETNS");
   }
 
   private static String setting(String property, String env) {
@@ -65,9 +74,15 @@ public final class NftablesBackend implements ForwardingBackend {
     return v == null ? "" : v.strip();
   }
 
+  /** A backend that leaves conntrack alone (see {@link Conntrack}). */
   public NftablesBackend(NodeNetwork node, Nft nft) {
+    this(node, nft, Conntrack.NONE);
+  }
+
+  public NftablesBackend(NodeNetwork node, Nft nft, Conntrack conntrack) {
     this.planner = new RulesetPlanner(node);
     this.nft = nft;
+    this.conntrack = conntrack;
   }
 
   @Override
@@ -114,12 +129,50 @@ public final class NftablesBackend implements ForwardingBackend {
         throw e;
       }
     }
+    ForwardingTable before = applied;
+    Map<ServicePortName, ServicePortPlan> beforePlans = new HashMap<>();
+    for (ServicePortPlan p : old) beforePlans.put(p.name(), p);
     for (ServicePortName name : changed) {
       if (desired.rule(name) == null) plans.remove(name);
     }
     for (ServicePortPlan p : now) plans.put(p.name(), p);
     applied = desired;
+    forgetUdpFlowsOfRemovedEndpoints(before, beforePlans);
     lastSync = new Sync(false, changed.size(), tx.length(), t1 - t0, System.nanoTime() - t1);
+  }
+
+  /** After a partial sync: UDP flows translated to an endpoint no longer in its slots are forgotten. */
+  private void forgetUdpFlowsOfRemovedEndpoints(ForwardingTable before, Map<ServicePortName, ServicePortPlan> beforePlans) {
+    beforePlans.forEach((name, was) -> {
+      ServicePortRule rule = before.rule(name);
+      if (rule == null || rule.protocol() != Protocol.UDP) return;
+      ServicePortPlan is = plans.get(name);
+      for (String ip : gone(was.clusterSlots(), is == null ? List.of() : is.clusterSlots())) {
+        forget(rule.clusterIp(), rule.port(), ip);
+      }
+      for (String ip : gone(was.externalSlots(), is == null ? List.of() : is.externalSlots())) {
+        forget("", rule.nodePort(), ip);
+      }
+    });
+  }
+
+  private static Set<String> gone(List<Endpoint> was, List<Endpoint> is) {
+    Set<String> left = new TreeSet<>();
+    for (Endpoint e : was) left.add(e.address());
+    for (Endpoint e : is) left.remove(e.address());
+    Set<String> ips = new TreeSet<>();
+    for (String address : left) ips.add(address.substring(0, address.lastIndexOf(':')));
+    return ips;
+  }
+
+  private void forget(String destination, int port, String endpointIp) {
+    try {
+      conntrack.forgetUdp(destination, port, endpointIp);
+    } catch (NftException e) {
+      // The rules are in place; only flows that keep going stay on the old endpoint.
+      if (!conntrackWarned) log.warn("cannot forget UDP flows to a removed endpoint: {}", e.getMessage());
+      conntrackWarned = true;
+    }
   }
 
   private void fullSync(ForwardingTable desired, long t0, String why) throws NftException {

@@ -61,9 +61,15 @@ final class Netns implements AutoCloseable {
 
   /** Runs a {@link NetnsPeer} probe inside the namespace and returns its tally. */
   Tally probe(String protocol, String target, int count, String bindIp) throws IOException {
+    return probe(protocol, target, count, bindIp, 0);
+  }
+
+  /** With a source port, all datagrams of a UDP probe are one flow. */
+  Tally probe(String protocol, String target, int count, String bindIp, int sourcePort) throws IOException {
     List<String> cmd = new ArrayList<>(peerCommand());
     cmd.addAll(List.of("probe", protocol, target, Integer.toString(count)));
     if (bindIp != null) cmd.add(bindIp);
+    if (sourcePort > 0) cmd.add(Integer.toString(sourcePort));
     return Tally.parse(run(cmd.toArray(String[]::new)));
   }
 

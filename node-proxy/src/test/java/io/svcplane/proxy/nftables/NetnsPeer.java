@@ -19,6 +19,7 @@ import java.util.TreeMap;
  * <pre>
  * serve IP:PORT...                       TCP and UDP on each address; answers "IP:PORT CLIENT-IP"
  * probe tcp|udp IP:PORT COUNT [BIND-IP]  COUNT new connections (or datagrams); prints a tally
+ * probe udp IP:PORT COUNT BIND-IP PORT   COUNT datagrams of one flow, from BIND-IP:PORT
  * </pre>
  *
  * A tally line is "N&lt;TAB&gt;answer" or "N&lt;TAB&gt;error:ExceptionClass".
@@ -80,11 +81,13 @@ public final class NetnsPeer {
     InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(hp[0]), Integer.parseInt(hp[1]));
     int count = Integer.parseInt(args[3]);
     InetAddress bind = args.length > 4 ? InetAddress.getByName(args[4]) : null;
+    // With a source port: one UDP socket, one flow (one conntrack entry) for every datagram.
+    DatagramSocket flow = args.length > 5 ? new DatagramSocket(new InetSocketAddress(bind, Integer.parseInt(args[5]))) : null;
     Map<String, Integer> tally = new TreeMap<>();
     for (int i = 0; i < count; i++) {
       String answer;
       try {
-        answer = tcp ? tcpOnce(target, bind) : udpOnce(target, bind);
+        answer = tcp ? tcpOnce(target, bind) : flow != null ? ask(flow, target) : udpOnce(target, bind);
       } catch (Exception e) {
         answer = "error:" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")");
       }
@@ -107,13 +110,17 @@ public final class NetnsPeer {
   private static String udpOnce(InetSocketAddress target, InetAddress bind) throws Exception {
     // A new socket (source port) per datagram: a new conntrack entry, so a new DNAT choice.
     try (DatagramSocket s = bind == null ? new DatagramSocket() : new DatagramSocket(new InetSocketAddress(bind, 0))) {
-      s.setSoTimeout(2000);
-      byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
-      s.send(new DatagramPacket(ping, ping.length, target));
-      DatagramPacket p = new DatagramPacket(new byte[512], 512);
-      s.receive(p);
-      return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+      return ask(s, target);
     }
+  }
+
+  private static String ask(DatagramSocket s, InetSocketAddress target) throws Exception {
+    s.setSoTimeout(2000);
+    byte[] ping = "ping".getBytes(StandardCharsets.UTF_8);
+    s.send(new DatagramPacket(ping, ping.length, target));
+    DatagramPacket p = new DatagramPacket(new byte[512], 512);
+    s.receive(p);
+    return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
   }
 
   private static void daemon(Runnable r) {

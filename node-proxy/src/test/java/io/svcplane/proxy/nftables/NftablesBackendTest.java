@@ -165,6 +165,23 @@ class NftablesBackendTest {
   }
 
   @Test
+  void udpFlowsToARemovedEndpointAreForgottenAndTcpOnesAreLeftAlone() throws Exception {
+    List<String> forgotten = new ArrayList<>();
+    NftablesBackend b = new NftablesBackend(NODE_1, nft, (dst, port, ip) -> forgotten.add(dst + ":" + port + " -> " + ip));
+    ServicePortRule dns = withNodePort(Rules.withProtocol(clusterIp("dns", "10.96.0.53", 53,
+        ready("10.244.1.2", 5353, "node-1"), ready("10.244.2.2", 5353, "node-2")), Protocol.UDP), 30053, false);
+    b.apply(table(dns, WEB));
+
+    b.apply(table(withEndpoints(dns, ready("10.244.1.2", 5353, "node-1"), notReady("10.244.2.2", 5353, "node-2")),
+        withEndpoints(WEB, ready("10.244.1.2", 8080, "node-1"))));
+    assertEquals(List.of("10.96.0.53:53 -> 10.244.2.2", ":30053 -> 10.244.2.2"), forgotten);
+
+    forgotten.clear();
+    b.apply(table(WEB));
+    assertEquals(List.of("10.96.0.53:53 -> 10.244.1.2", ":30053 -> 10.244.1.2"), forgotten);
+  }
+
+  @Test
   void closeDeletesTheTable() throws Exception {
     backend.apply(table(WEB));
     backend.close();

@@ -66,7 +66,8 @@ class NftablesKernelTest {
   }
 
   private NftablesBackend backend() {
-    backend = new NftablesBackend(new NodeNetwork("node-1", List.of(NODE_IP), "10.244.0.0/16"), NftCommand.inNetns(node.name));
+    backend = new NftablesBackend(new NodeNetwork("node-1", List.of(NODE_IP), "10.244.0.0/16"), NftCommand.inNetns(node.name),
+        ConntrackCommand.inNetns(node.name));
     return backend;
   }
 
@@ -160,6 +161,26 @@ class NftablesKernelTest {
     Tally t = out.probe("udp", "10.96.0.10:53", 30, CLIENT);
 
     assertEquals(Set.of(LOCAL_A + ":8080", REMOTE_B + ":8080"), t.byEndpoint().keySet(), t.toString());
+  }
+
+  @Test
+  void aUdpFlowMovesOffAnEndpointThatWasRemoved() throws Exception {
+    ServicePortRule dns = withProtocol(clusterIp("dns", "10.96.0.10", 53, local(LOCAL_A), remote(REMOTE_B)), Protocol.UDP);
+    NftablesBackend b = backend();
+    b.apply(table(dns));
+    // One flow (fixed source port): conntrack keeps it on the endpoint it was translated to.
+    Map<String, Integer> first = out.probe("udp", "10.96.0.10:53", 3, CLIENT, 40053).byEndpoint();
+    assertEquals(1, first.size(), first.toString());
+    String pinned = first.keySet().iterator().next();
+
+    List<Endpoint> rest = new ArrayList<>();
+    for (Endpoint e : dns.endpoints()) rest.add(e.address().equals(pinned) ? notReady(e.ip(), e.port(), e.nodeName()) : e);
+    b.apply(table(withEndpoints(dns, rest.toArray(Endpoint[]::new))));
+
+    // The same flow keeps sending: its conntrack entry was deleted, so it is translated anew.
+    Map<String, Integer> after = out.probe("udp", "10.96.0.10:53", 3, CLIENT, 40053).byEndpoint();
+    assertEquals(1, after.size(), after.toString());
+    assertFalse(after.containsKey(pinned), "still on the removed endpoint: " + after);
   }
 
   @Test
