@@ -62,7 +62,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * <ol>
  *   <li>writes N events (default 1,000,000) to the log on a real broker: pods and services of 100
  *       namespaces created, then readiness flips, a quarter of them with an Endpoints change on
- *       svcplane.endpoints, in transactions of 500 records as the apiserver group-commits;
+ *       svcplane.endpoints, in transactions of 5,000 records (the apiserver group-commits smaller ones);
  *   <li>for R rounds, side by side: a raw read of every record from Kafka (the replay's own
  *       consumer and settings, values left as bytes) and the replay of the same records into the
  *       ClusterImage; the same from an export file of that log (raw: frames read and checksummed,
@@ -294,7 +294,7 @@ public final class ReplayBench {
           p.send(r);
           if (r.topic().equals(LogTopic.RESOURCES.topicName())) resources++;
           else endpoints++;
-          if (++inTx == 500) {
+          if (++inTx == 5000) {
             p.commitTransaction();
             p.beginTransaction();
             inTx = 0;

@@ -79,8 +79,15 @@ public final class EndpointsVerifier {
     }
   }
 
-  /** A recorded Endpoints event, waiting for its cause. */
-  private record Recorded(SourceRecord record, ResourceEvent event, ObjectKey key, long causeOffset) {}
+  /**
+   * A recorded Endpoints event, waiting for its cause. Only its bytes are kept (a log has many):
+   * the event is parsed again when its cause comes.
+   */
+  private record Recorded(SourceRecord record, ObjectKey key, long causeOffset, boolean deleted) {
+    Endpoints endpoints() {
+      return record.event().getObject().getEndpoints();
+    }
+  }
 
   /** The replay of one resources partition. */
   private final class PartitionCheck {
@@ -143,16 +150,15 @@ public final class EndpointsVerifier {
     }
 
     private void remember(Recorded rec) {
-      if (rec.event.getType() == EventType.DELETED) recorded.remove(rec.key);
-      else recorded.put(rec.key, rec.event.getObject().getEndpoints());
+      if (rec.deleted) recorded.remove(rec.key);
+      else recorded.put(rec.key, rec.endpoints());
     }
 
     private void check(Recorded rec, SourceRecord cause) {
       checked++;
       NamespaceImage ns = current().namespace(rec.key.namespace());
       Optional<Endpoints> desired = desired(ns, rec.key.name(), Optional.ofNullable(recorded.get(rec.key)));
-      Optional<Endpoints> actual = rec.event.getType() == EventType.DELETED
-          ? Optional.empty() : Optional.of(rec.event.getObject().getEndpoints());
+      Optional<Endpoints> actual = rec.deleted ? Optional.empty() : Optional.of(rec.endpoints());
       compare(rec.key, desired, actual, Instant.ofEpochMilli(rec.record.timestamp()), Instant.ofEpochMilli(cause.timestamp()),
           rec.record.position(), describe(cause));
       remember(rec);
@@ -206,7 +212,8 @@ public final class EndpointsVerifier {
         unchecked++;
         return;
       }
-      byPartition.get(e.getCause().getPartition()).add(new Recorded(r, e, key, e.getCause().getOffset()));
+      byPartition.get(e.getCause().getPartition())
+          .add(new Recorded(r, key, e.getCause().getOffset(), e.getType() == EventType.DELETED));
     }, ProgressListener.NONE);
 
     Map<Integer, PartitionCheck> checks = new HashMap<>();
