@@ -34,10 +34,10 @@ import io.svcplane.eventlog.replay.ExportFileSource;
 import io.svcplane.eventlog.replay.KafkaLogSource;
 import io.svcplane.eventlog.replay.LogSource;
 import io.svcplane.eventlog.replay.ProgressListener;
-import io.svcplane.eventlog.replay.ReplayPoint;
 import io.svcplane.eventlog.replay.Replayer;
 import io.svcplane.eventlog.testing.KafkaExtension;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -63,12 +63,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>writes N events (default 1,000,000) to the log on a real broker: pods and services of 100
  *       namespaces created, then readiness flips, a quarter of them with an Endpoints change on
  *       svcplane.endpoints, in transactions of 5,000 records (the apiserver group-commits smaller ones);
- *   <li>for R rounds, side by side: a raw read of every record from Kafka (the replay's own
- *       consumer and settings, values left as bytes) and the replay of the same records into the
- *       ClusterImage; the same from an export file of that log (raw: frames read and checksummed,
- *       values left as bytes);
- *   <li>the heap the image needs: used heap after a forced GC with the image held, minus the same
- *       with it dropped; and the smallest -Xmx (to 8 MB) with which a fresh JVM replays the file.
+ *   <li>for R rounds, side by side, from Kafka (the replay's own consumer and settings) and from an
+ *       export file of that log: raw reads of every record (values left as bytes; or each parsed
+ *       into its ResourceEvent on the reading thread, as a LogTail consumer does), svcctl's replay
+ *       into the ClusterImage, and the reference fold that parses and folds every record;
+ *   <li>the heap, in fresh JVMs without the broker: the image's retained size (used heap after a
+ *       forced GC with the image, minus without it), and the smallest -Xmx (8 MB steps) with which
+ *       a JVM replays the file.
  * </ol>
  * Usage: {@code ReplayBench [--kafka HOST:PORT] [--events N] [--rounds R] [--out DIR] [--no-probe]}.
  * Without --kafka it starts the embedded single-node broker in this JVM (a fresh, empty one).
@@ -82,6 +83,10 @@ public final class ReplayBench {
     Map<String, String> opts = parse(args);
     if (opts.containsKey("probe")) {
       System.exit(probe(Path.of(opts.get("probe"))));
+    }
+    if (opts.containsKey("measure")) {
+      System.out.println(retainedHeap(Path.of(opts.get("measure"))));
+      System.exit(0);
     }
     String bootstrap = opts.containsKey("kafka") ? opts.get("kafka") : KafkaExtension.startOutsideJUnit().bootstrapServers();
     int events = Integer.parseInt(opts.getOrDefault("events", "1000000"));
@@ -105,6 +110,7 @@ public final class ReplayBench {
     lines.add("bench=replay");
     lines.add("time=" + Instant.now());
     lines.add("cores=" + Runtime.getRuntime().availableProcessors());
+    lines.add("load_average_at_start=" + loadAverage() + " (other processes on the machine)");
     lines.add("max_heap_mb=" + Runtime.getRuntime().maxMemory() / (1 << 20));
     lines.add("broker=" + (opts.containsKey("kafka") ? bootstrap : "embedded in the bench JVM"));
     lines.add("events_written=" + (written[0] + written[1]));
@@ -126,42 +132,39 @@ public final class ReplayBench {
     Map<String, List<Double>> rates = new HashMap<>();
     for (int round = 1; round <= rounds; round++) {
       try (KafkaLogSource src = KafkaLogSource.open(clients, Clock.systemUTC())) {
-        measure(rates, "kafka_raw", round, () -> rawRead(src));
-      }
-      try (KafkaLogSource src = KafkaLogSource.open(clients, Clock.systemUTC())) {
-        measure(rates, "kafka_replay", round, () -> replay(src));
+        measure(rates, "kafka_raw_bytes", round, () -> rawRead(src, false));
+        measure(rates, "kafka_raw_events", round, () -> rawRead(src, true));
+        measure(rates, "kafka_replay", round, () -> replay(src, false));
+        measure(rates, "kafka_replay_every", round, () -> replay(src, true));
       }
       try (ExportFileSource src = ExportFileSource.open(file)) {
-        measure(rates, "file_raw", round, () -> rawRead(src));
-        measure(rates, "file_replay", round, () -> replay(src));
+        measure(rates, "file_raw_bytes", round, () -> rawRead(src, false));
+        measure(rates, "file_raw_events", round, () -> rawRead(src, true));
+        measure(rates, "file_replay", round, () -> replay(src, false));
+        measure(rates, "file_replay_every", round, () -> replay(src, true));
       }
     }
-    for (String k : List.of("kafka_raw", "kafka_replay", "file_raw", "file_replay")) {
+    for (String k : List.of("kafka_raw_bytes", "kafka_raw_events", "kafka_replay", "kafka_replay_every",
+        "file_raw_bytes", "file_raw_events", "file_replay", "file_replay_every")) {
       lines.add(String.format(Locale.ROOT, "%s_per_s=%.0f (rounds: %s)", k, median(rates.get(k)), rates.get(k)));
     }
-    double kafkaRatio = median(rates.get("kafka_replay")) / median(rates.get("kafka_raw"));
-    double fileRatio = median(rates.get("file_replay")) / median(rates.get("file_raw"));
-    lines.add(String.format(Locale.ROOT, "kafka_ratio=%.2f", kafkaRatio));
-    lines.add(String.format(Locale.ROOT, "file_ratio=%.2f", fileRatio));
-
-    // the heap the image itself holds: used after GC with it, minus used after GC without it
-    ClusterImage image;
-    try (ExportFileSource src = ExportFileSource.open(file)) {
-      image = new Replayer(src).fold(ReplayPoint.END, ProgressListener.NONE).image();
+    for (String src : List.of("kafka", "file")) {
+      for (String raw : List.of("raw_events", "raw_bytes")) {
+        for (String replay : List.of("replay", "replay_every")) {
+          lines.add(String.format(Locale.ROOT, "%s_%s_vs_%s=%.2f", src, replay, raw,
+              median(rates.get(src + "_" + replay)) / median(rates.get(src + "_" + raw))));
+        }
+      }
     }
-    long with = usedAfterGc();
-    int objects = 0;
-    for (var ns : image.namespaces().values()) objects += ns.pods().size() + ns.services().size() + ns.endpoints().size();
-    image = null;
-    long without = usedAfterGc();
-    lines.add("image_objects=" + objects);
-    lines.add(String.format(Locale.ROOT, "image_retained_mb=%.1f", (with - without) / 1048576.0));
-    lines.add(String.format(Locale.ROOT, "heap_used_after_gc_with_image_mb=%.1f (broker in the same JVM included)", with / 1048576.0));
 
+    // the heap: measured in fresh JVMs without the broker, which would blur it
+    String retained = measureInChild(file, 2048);
+    lines.add("image_heap=" + retained);
     if (!opts.containsKey("no-probe")) {
       int minXmx = smallestHeap(file);
       lines.add("min_xmx_mb_file_replay=" + minXmx + " (smallest -Xmx, in steps of 8 MB, with which a fresh JVM replays the file)");
     }
+    lines.add("load_average_at_end=" + loadAverage());
     Files.deleteIfExists(file);
 
     Path summary = out.resolve("replay-" + stamp + ".txt");
@@ -185,19 +188,27 @@ public final class ReplayBench {
     System.out.printf(Locale.ROOT, "round %d %-13s %,9d records in %6.2f s = %,9.0f records/s%n", round, name, n, s, rate);
   }
 
-  /** Every record of both topics read, key and value bytes touched, nothing parsed. */
-  static long rawRead(LogSource src) throws Exception {
+  /**
+   * Every record of both topics read on the reading thread: key and value bytes touched only, or
+   * each value parsed into its ResourceEvent as a consumer with ResourceEventSerde (LogTail) does.
+   */
+  static long rawRead(LogSource src, boolean parse) throws Exception {
     long[] n = {0, 0};
     src.scan(src.allPartitions(), Cut.END, r -> {
       n[0]++;
-      n[1] += r.key().length() + (r.value() == null ? 0 : r.value().size());
+      if (parse) n[1] += r.value() == null ? 0 : r.event().getTypeValue();
+      else n[1] += r.key().length() + (r.value() == null ? 0 : r.value().size());
     }, ProgressListener.NONE);
     if (n[1] == 0) throw new IllegalStateException("nothing read");
     return n[0];
   }
 
-  static long replay(LogSource src) throws Exception {
-    Replayer.Replayed r = new Replayer(src).fold(ReplayPoint.END, ProgressListener.NONE);
+  /** The replay svcctl does (last record per key, parsed on every core), or the reference fold of every record. */
+  static long replay(LogSource src, boolean everyRecord) throws Exception {
+    Replayer replayer = new Replayer(src);
+    Replayer.Replayed r = everyRecord
+        ? replayer.foldEveryRecord(Cut.END, ProgressListener.NONE)
+        : replayer.fold(Cut.END, ProgressListener.NONE);
     if (r.image().namespaces().isEmpty()) throw new IllegalStateException("empty image");
     return r.records();
   }
@@ -213,10 +224,47 @@ public final class ReplayBench {
     return used;
   }
 
+  /** In a fresh JVM: the image's retained heap (used after GC with it, minus without it). */
+  static String retainedHeap(Path file) throws Exception {
+    long before = usedAfterGc();
+    ClusterImage image;
+    long records;
+    try (ExportFileSource src = ExportFileSource.open(file)) {
+      Replayer.Replayed r = new Replayer(src).fold(Cut.END, ProgressListener.NONE);
+      image = r.image();
+      records = r.records();
+    }
+    long with = usedAfterGc();
+    int objects = 0;
+    for (var ns : image.namespaces().values()) objects += ns.pods().size() + ns.services().size() + ns.endpoints().size();
+    long peak = 0;
+    for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
+    }
+    image = null;
+    long after = usedAfterGc();
+    return String.format(Locale.ROOT, "%.1f MB retained by the image of %,d objects from %,d records"
+        + " (used heap after GC %.1f MB with it, %.1f MB before the replay, %.1f MB after dropping it;"
+        + " sum of heap pool peaks %.0f MB)", (with - after) / 1048576.0, objects, records, with / 1048576.0,
+        before / 1048576.0, after / 1048576.0, peak / 1048576.0);
+  }
+
+  static String measureInChild(Path file, int xmxMb) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(java, "-Xmx" + xmxMb + "m", "-XX:+UseSerialGC", "-cp",
+        System.getProperty("java.class.path"), ReplayBench.class.getName(), "--measure", file.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    p.waitFor();
+    String last = out.lines().reduce((a, b) -> b).orElse("");
+    System.out.println("heap: " + last);
+    return last;
+  }
+
   /** In a fresh JVM with {@code -Xmx}: 0 if the file replays, else non-zero (an OutOfMemoryError). */
   static int probe(Path file) {
     try (ExportFileSource src = ExportFileSource.open(file)) {
-      long n = new Replayer(src).fold(ReplayPoint.END, ProgressListener.NONE).records();
+      long n = new Replayer(src).fold(Cut.END, ProgressListener.NONE).records();
       return n > 0 ? 0 : 2;
     } catch (OutOfMemoryError e) {
       return 3;
@@ -247,6 +295,16 @@ public final class ReplayBench {
     boolean ok = p.waitFor() == 0;
     System.out.printf(Locale.ROOT, "probe -Xmx%dm: %s%n", xmxMb, ok ? "replays" : "fails");
     return ok;
+  }
+
+  /** The 1, 5 and 15 minute load averages of the machine (Linux), to judge how quiet it was. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (Exception e) {
+      return "unknown";
+    }
   }
 
   static double median(List<Double> l) {
