@@ -82,7 +82,7 @@ final class DeleteCommand extends ManifestCommand {
       }
     }
     if (targets.isEmpty() && errors.isEmpty() && !named) {
-      root.term.err().println("No resources found");
+      root.term.out().println("No resources found"); // kubectl delete says it on stdout
       return 0;
     }
     for (Resource r : targets) {

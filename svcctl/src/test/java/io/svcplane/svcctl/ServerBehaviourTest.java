@@ -113,6 +113,8 @@ class ServerBehaviourTest {
     cli.runWithStdin(service("a", 80) + "---\n" + service("b", 80), "create", "-n", ns, "-f", "-");
     assertEquals("service \"a\" deleted\nservice \"b\" deleted\n", cli.run("delete", "svc", "a", "b", "-n", ns).out());
     assertEquals("No resources found in " + ns + " namespace.\n", cli.run("get", "svc", "-n", ns).err());
+    Cli.Result none = cli.run("delete", "svc", "-l", "app=nothing", "-n", ns);
+    assertEquals(new Cli.Result(0, "No resources found\n", ""), none);
   }
 
   @Test
