@@ -37,8 +37,13 @@ import java.util.TreeMap;
  * "replace": a service's 10 endpoints all replaced (the peers' change); "not-ready": one endpoint
  * of a service turns not-ready; "add": a new service with 10 endpoints.
  *
- * <p>Env: SIZES, EPS (10), REPS (3), CHANGES (changes of each kind per repetition, 5), PEERS
- * (path to rules_programming.sh; "skip" to skip it). Run as root from the repository root. Output:
+ * <p>On a busy machine wall time is mostly waiting for a core, so every operation also reports
+ * the CPU it used ({@link Cpu}); and the peers' two nft shapes (kube-proxy's, and their flat-map
+ * probe) are generated here and loaded the same way at PEER_SHAPES services, for CPU figures
+ * side by side.
+ *
+ * <p>Env: SIZES, EPS (10), REPS (3), CHANGES (changes of each kind per repetition, 5),
+ * PEER_SHAPES (10000; "skip"), PEERS (path to rules_programming.sh; "skip" to skip it). Run as root from the repository root. Output:
  * stdout and {@code bench/results/nftables_sync-TIMESTAMP.txt}.
  */
 public final class NftablesSyncBench {
@@ -82,6 +87,54 @@ public final class NftablesSyncBench {
         log.line(String.format("%-30s %9.4f %20s %4d %9.4f %9.4f", k, s.get(s.size() / 2),
             String.format("[%.4f-%.4f]", s.get(0), s.get(s.size() - 1)), s.size(), c[0] / c[2], c[1] / c[2]));
       });
+      if (!env("PEER_SHAPES", "10000").equals("skip")) {
+        int n = Integer.parseInt(env("PEER_SHAPES", "10000"));
+        log.line("");
+        log.line("# the peers' nft shapes at " + n + " x " + eps + ", generated here as rules_programming.sh writes them,"
+            + " loaded with nft -f in fresh namespaces: wall and nft CPU (user+sys)");
+        Path dir = Files.createTempDirectory("svcplane-peer-shapes");
+        Path kube = dir.resolve("kube.nft");
+        Path flat = dir.resolve("flat.nft");
+        Files.writeString(kube, kubeShape(n, eps));
+        Files.writeString(flat, flatShape(n, eps));
+        for (int rep = 1; rep <= reps; rep++) {
+          for (Path f : List.of(kube, flat)) {
+            String ns = "svp-bench-peer-" + ProcessHandle.current().pid();
+            sh("ip", "netns", "add", ns);
+            try {
+              Cpu before = Cpu.now();
+              long t0 = System.nanoTime();
+              sh("ip", "netns", "exec", ns, "nft", "-f", f.toString());
+              double wall = (System.nanoTime() - t0) / 1e9;
+              Cpu used = Cpu.now().minus(before);
+              String op = f == kube ? "peer kube-nft full" : "peer flat-map full";
+              log.line(String.format("RUN scenario=%dx%d op=%s rep=%d seconds=%.4f nft_cpu=%.2f", n, eps, op, rep, wall,
+                  used.childTicks() / 100.0));
+              samples.computeIfAbsent(n + "x" + eps + " " + op, k -> new ArrayList<>()).add(wall);
+              double[] t = cpuTotals.computeIfAbsent(n + "x" + eps + " " + op, k -> new double[3]);
+              t[1] += used.childTicks() / 100.0;
+              t[2]++;
+              sh("ip", "netns", "exec", ns, "nft", "flush", "ruleset");
+            } finally {
+              sh("ip", "netns", "del", ns);
+              Thread.sleep(500);
+            }
+          }
+        }
+        Files.delete(kube);
+        Files.delete(flat);
+        Files.delete(dir);
+        log.line("");
+        log.line("peer shapes: wall seconds (median [min-max]) and mean nft CPU seconds");
+        samples.forEach((k, v) -> {
+          if (!k.contains("peer ")) return;
+          List<Double> s2 = new ArrayList<>(v);
+          Collections.sort(s2);
+          double[] c = cpuTotals.get(k);
+          log.line(String.format("%-30s %9.4f %20s %4d %9s %9.4f", k, s2.get(s2.size() / 2),
+              String.format("[%.4f-%.4f]", s2.get(0), s2.get(s2.size() - 1)), s2.size(), "-", c[1] / c[2]));
+        });
+      }
       if (!peers.equals("skip") && Files.exists(Path.of(peers))) {
         log.line("");
         log.line("# peers: " + peers + " (same session)");
@@ -111,7 +164,7 @@ public final class NftablesSyncBench {
           String.format("render=%.4f nft=%.4f chars=%d", s.renderNanos() / 1e9, s.applyNanos() / 1e9, s.scriptChars()));
       if (rep == 1 && !scenario.equals("warmup")) {
         String listed = sh("ip", "netns", "exec", ns, "nft", "list", "map", "ip", "svcplane", "tcp-endpoints");
-        long elements = listed.lines().filter(l -> l.contains(" : ")).count();
+        long elements = listed.lines().filter(l -> l.contains(" : ") && !l.strip().startsWith("typeof")).count();
         String chains = sh("ip", "netns", "exec", ns, "nft", "list", "chains", "ip");
         log.line("#   check " + scenario + ": " + elements + " tcp-endpoints elements, "
             + chains.lines().filter(l -> l.strip().startsWith("chain ")).count() + " chains in ip svcplane");
@@ -197,6 +250,49 @@ public final class NftablesSyncBench {
     Cpu minus(Cpu o) {
       return new Cpu(javaNanos - o.javaNanos, childTicks - o.childTicks);
     }
+  }
+
+  private static String vip(int i) {
+    return String.format("10.%d.%d.%d", 96 + i / 62500, (i / 250) % 250, i % 250 + 1);
+  }
+
+  private static String ep(int e) {
+    return String.format("10.%d.%d.%d", 128 + e / 62500, (e / 250) % 250, e % 250 + 1);
+  }
+
+  /** kube-proxy's nftables shape as rules_programming.sh writes it: a verdict map to a chain per service, each with its own numgen map. */
+  static String kubeShape(int n, int eps) {
+    StringBuilder w = new StringBuilder("table ip kp {\n");
+    for (int i = 0; i < n; i++) {
+      w.append(String.format("  chain svc-%05d {\n    meta l4proto tcp dnat ip to numgen random mod %d map { ", i, eps));
+      for (int k = 0; k < eps; k++) w.append(k > 0 ? ", " : "").append(k).append(" : ").append(ep(i * eps + k)).append(" . 8080");
+      w.append(" }\n  }\n");
+    }
+    w.append("  map services {\n    type ipv4_addr . inet_service : verdict\n    elements = {\n");
+    for (int i = 0; i < n; i++) w.append(String.format("      %s . 80 : goto svc-%05d", vip(i), i)).append(i < n - 1 ? ",\n" : "\n");
+    w.append("    }\n  }\n");
+    w.append("  chain pre {\n    type nat hook prerouting priority -100; policy accept;\n    ip daddr . tcp dport vmap @services\n  }\n");
+    w.append("  chain out {\n    type nat hook output priority -100; policy accept;\n    ip daddr . tcp dport vmap @services\n  }\n}\n");
+    return w.toString();
+  }
+
+  /** The peers' design probe: one flat map keyed by address, port and numgen slot (fixed endpoint count). */
+  static String flatShape(int n, int eps) {
+    StringBuilder w = new StringBuilder("table ip kp {\n  map eps {\n    typeof ip daddr . tcp dport . numgen random mod "
+        + eps + " : ip daddr . tcp dport\n    elements = {\n");
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < eps; k++) {
+        w.append(String.format("      %s . 80 . %d : %s . 8080", vip(i), k, ep(i * eps + k)))
+            .append(i == n - 1 && k == eps - 1 ? "\n" : ",\n");
+      }
+    }
+    w.append("    }\n  }\n");
+    for (String[] hook : new String[][] {{"prerouting", "pre"}, {"output", "out"}}) {
+      w.append("  chain ").append(hook[1]).append(" {\n    type nat hook ").append(hook[0])
+          .append(" priority -100; policy accept;\n    meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod ")
+          .append(eps).append(" map @eps\n  }\n");
+    }
+    return w.append("}\n").toString();
   }
 
   /** n services, {@code eps} endpoints each, addressed as in the peers' script. */
