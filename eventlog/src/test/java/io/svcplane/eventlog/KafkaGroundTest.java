@@ -177,7 +177,13 @@ class KafkaGroundTest {
     }
     try (LogTail tail = new LogTail(clients, List.of(LogTopic.RESOURCES, LogTopic.ENDPOINTS))) {
       List<LogRecord> seen = new ArrayList<>();
-      ClusterImage image = tail.catchUp(ClusterImage.EMPTY, seen::add);
+      // commitTransaction may return before the commit markers move the last stable offset
+      // (transactions v2), so "everything committed up to now" may not include them yet.
+      ClusterImage image = ClusterImage.EMPTY;
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      do {
+        image = tail.catchUp(image, seen::add);
+      } while (image.namespace(ns).pods().size() < 5 && System.nanoTime() < deadline);
       assertEquals(5, image.namespace(ns).pods().size());
       assertEquals(tail.endPositions(), image.positions(), "positions step past the commit marker");
       int partition = NamespacePartitioner.partitionFor(ns, 6);

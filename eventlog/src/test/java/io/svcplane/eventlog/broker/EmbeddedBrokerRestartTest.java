@@ -49,13 +49,24 @@ class EmbeddedBrokerRestartTest {
       var tp = new TopicPartition(topic, 0);
       c.assign(List.of(tp));
       c.seekToBeginning(List.of(tp));
-      long end = c.endOffsets(List.of(tp)).get(tp);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      long end = endOffset(c, tp, deadline);
       while (c.position(tp) < end && System.nanoTime() < deadline) {
         c.poll(Duration.ofMillis(100)).forEach(r -> out.add(r.value()));
       }
     }
     return out;
+  }
+
+  /** Right after a (re)start the broker may not host the partition yet: ask until it does. */
+  private static long endOffset(KafkaConsumer<String, String> c, TopicPartition tp, long deadline) {
+    while (true) {
+      try {
+        return c.endOffsets(List.of(tp), Duration.ofSeconds(5)).get(tp);
+      } catch (org.apache.kafka.common.KafkaException e) {
+        if (System.nanoTime() > deadline) throw e;
+      }
+    }
   }
 
   static void createTopics(String bootstrap) {
