@@ -103,6 +103,8 @@ public final class NodeProxyStatuses {
 
   /** {@code node} with its live proxy status filled in (as of {@code newest}). */
   public Node decorate(Node node, LogPositions newest) {
+    // A node whose proxy never reported in this apiserver's life has no proxy status at all.
+    if (!nodes.containsKey(node.getMetadata().getName())) return node;
     var status = node.getStatus().toBuilder().setProxy(statusOf(node.getMetadata().getName(), newest));
     return node.toBuilder().setStatus(status).build();
   }

@@ -377,7 +377,8 @@ final class Admission {
     if (key.kind() == Kind.POD && d.gracePeriodSeconds() > 0) {
       Pod pod = last.getPod();
       Instant now = clock.instant();
-      long deadline = now.getEpochSecond() + d.gracePeriodSeconds();
+      // deletionTimestamp has whole seconds: round up so the grace period is never cut short.
+      long deadline = now.getEpochSecond() + d.gracePeriodSeconds() + (now.getNano() > 0 ? 1 : 0);
       if (pod.getMetadata().hasDeletionTimestamp() && pod.getMetadata().getDeletionTimestamp().getSeconds() <= deadline) {
         return new Unchanged(stored, ApplyResult.UNCHANGED);
       }
