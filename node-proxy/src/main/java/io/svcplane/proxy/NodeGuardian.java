@@ -9,6 +9,9 @@ import akka.actor.typed.javadsl.Receive;
 import io.grpc.Channel;
 import io.svcplane.api.v1.ProxyUpdate;
 import io.svcplane.core.forwarding.ForwardingTable;
+import io.svcplane.proxy.dns.ClusterNames;
+import io.svcplane.proxy.dns.DnsServer;
+import io.svcplane.proxy.dns.NameCatalog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -23,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * The guardian of one node's proxy: folds the ProxyFeed's updates into the node's state, hands the
  * resulting forwarding table to the backend (one apply at a time, off the actor's thread), and
  * ACKs the version once the backend returns, or NACKs it. Updates that arrive during an apply
- * coalesce into the next one. A failed apply is retried with backoff.
+ * coalesce into the next one. A failed apply is retried with backoff. With DNS on, the names of
+ * the version being applied are published to the DNS server just before its ACK (or NACK).
  */
 public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   private static final Logger log = LoggerFactory.getLogger(NodeGuardian.class);
@@ -35,18 +39,27 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
 
   private record Connection(boolean connected) implements Command {}
 
-  private record Applied(String version, int rules, long micros, Throwable error) implements Command {}
+  private record Applied(String version, int rules, long micros, Throwable error, ClusterNames names) implements Command {}
 
   private enum Retry implements Command { INSTANCE }
 
-  /** How the guardian is set up; the backend is built in the guardian's context (it may spawn actors). */
+  /**
+   * How the guardian is set up; the backend is built in the guardian's context (it may spawn
+   * actors). {@code dns}: the node's DNS server, or null when DNS is off.
+   */
   public record Settings(String node, String address, Channel apiserver,
-      Function<ActorContext<Command>, ForwardingBackend> backend, ProxyMetrics metrics) {}
+      Function<ActorContext<Command>, ForwardingBackend> backend, ProxyMetrics metrics, DnsServer dns) {
+    public Settings(String node, String address, Channel apiserver,
+        Function<ActorContext<Command>, ForwardingBackend> backend, ProxyMetrics metrics) {
+      this(node, address, apiserver, backend, metrics, null);
+    }
+  }
 
   private final Settings settings;
   private final ForwardingBackend backend;
   private final FeedClient feed;
   private final ProxyState state = new ProxyState();
+  private final NameCatalog names;
   private final AtomicReference<ResumePoint> resume = new AtomicReference<>(ResumePoint.FRESH);
   private final ExecutorService applier = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "forwarding-apply");
@@ -65,6 +78,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     super(ctx);
     this.settings = settings;
     this.backend = settings.backend().apply(ctx);
+    this.names = settings.dns() == null ? null : new NameCatalog();
     var self = ctx.getSelf();
     this.feed = new FeedClient(settings.apiserver(), settings.node(), settings.address(), backend.mode(), resume::get,
         new FeedClient.Handler() {
@@ -104,6 +118,9 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
       log.warn("update {} does not fit the proxy's state: {}", u.getVersion(), e.getMessage());
       feed.nack(u.getVersion(), "update does not fit: " + e.getMessage());
       return this;
+    } finally {
+      // Also after a partial fold: the names follow whatever the state now holds.
+      if (names != null) names.fold(u, state);
     }
     resume.set(new ResumePoint(state.version(), state.digests()));
     if (applying) dirty = true;
@@ -116,6 +133,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     dirty = false;
     ForwardingTable table = state.table();
     String version = state.version();
+    ClusterNames dnsNames = names == null ? null : names.snapshot(version);
     long t0 = System.nanoTime();
     CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
       try {
@@ -125,11 +143,13 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
       }
     }, applier);
     getContext().pipeToSelf(done, (v, err) ->
-        new Applied(version, table.rules().size(), (System.nanoTime() - t0) / 1000, err));
+        new Applied(version, table.rules().size(), (System.nanoTime() - t0) / 1000, err, dnsNames));
   }
 
   private Behavior<Command> onApplied(Applied a) {
     applying = false;
+    // DNS does not depend on the forwarding backend: its names are published either way.
+    if (a.names() != null) settings.dns().publish(a.names());
     if (a.error() == null) {
       retryMs = 200;
       feed.ack(a.version());

@@ -5,6 +5,9 @@ import akka.actor.typed.javadsl.ActorContext;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.svcplane.proxy.dns.DnsMetrics;
+import io.svcplane.proxy.dns.DnsServer;
+import io.svcplane.proxy.dns.DnsSettings;
 import io.svcplane.proxy.userspace.UserspaceBackend;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,10 +20,14 @@ import java.util.function.Function;
  * {@link NodeGuardian}.
  */
 public final class NodeProxy implements AutoCloseable {
-  /** Flags of a node proxy; see {@link NodeProxyMain}. */
-  public record Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads) {
+  /** Flags of a node proxy; see {@link NodeProxyMain}. {@code dns} null: no DNS server. */
+  public record Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads, DnsSettings dns) {
     public Config {
       if (threads <= 0) threads = Runtime.getRuntime().availableProcessors();
+    }
+
+    public Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads) {
+      this(node, address, apiserver, mode, dryRunFile, threads, null);
     }
   }
 
@@ -28,6 +35,7 @@ public final class NodeProxy implements AutoCloseable {
   private final ProxyMetrics metrics = new ProxyMetrics();
   private final ManagedChannel channel;
   private final ActorSystem<NodeGuardian.Command> system;
+  private final DnsServer dns;
 
   private NodeProxy(Config config) {
     this.config = config;
@@ -44,6 +52,9 @@ public final class NodeProxy implements AutoCloseable {
       default -> throw new IllegalArgumentException(
           "--mode: Unsupported value: \"" + config.mode() + "\": supported values: \"userspace\", \"nftables\", \"dry-run\"");
     };
+    // Bound before the feed connects: a port that cannot be had fails the start at once.
+    this.dns = config.dns() == null ? null : DnsServer.start(config.dns(), new DnsMetrics());
+    if (dns != null) metrics.addSection(dns.metrics()::prometheusText);
     this.channel = NettyChannelBuilder.forTarget(config.apiserver()).usePlaintext()
         .keepAliveTime(20, TimeUnit.SECONDS).keepAliveTimeout(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true)
         .maxInboundMessageSize(256 << 20)
@@ -51,7 +62,7 @@ public final class NodeProxy implements AutoCloseable {
     var akkaConfig = ConfigFactory.parseString("akka.loglevel = INFO\nakka.log-dead-letters = off\n"
         + "akka.coordinated-shutdown.exit-jvm = off\nakka.jvm-shutdown-hooks = off").withFallback(ConfigFactory.load());
     this.system = ActorSystem.create(NodeGuardian.create(new NodeGuardian.Settings(
-        config.node(), config.address(), channel, backend, metrics)), "node-proxy", akkaConfig);
+        config.node(), config.address(), channel, backend, metrics, dns)), "node-proxy", akkaConfig);
   }
 
   public static NodeProxy start(Config config) {
@@ -64,6 +75,11 @@ public final class NodeProxy implements AutoCloseable {
 
   public ProxyMetrics metrics() {
     return metrics;
+  }
+
+  /** The node's DNS server, or null when DNS is off. */
+  public DnsServer dns() {
+    return dns;
   }
 
   /** Null when healthy: connected or not, the last version it got was programmed. */
@@ -81,6 +97,7 @@ public final class NodeProxy implements AutoCloseable {
     } catch (Exception e) {
       // Stopping anyway.
     }
+    if (dns != null) dns.close();
     channel.shutdown();
     try {
       if (!channel.awaitTermination(3, TimeUnit.SECONDS)) channel.shutdownNow();

@@ -1,5 +1,6 @@
 package io.svcplane.proxy;
 
+import io.svcplane.proxy.dns.DnsSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -37,11 +38,35 @@ public final class NodeProxyMain implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "Event loops of the userspace data path (default: one per core).")
   int threads;
 
+  @Option(names = "--dns-port", defaultValue = "53",
+      description = "UDP and TCP port of the node's DNS server for the cluster's names; 0 turns DNS off (default: ${DEFAULT-VALUE}).")
+  int dnsPort;
+
+  @Option(names = "--dns-address", description = "Address of the DNS server (default: --address).")
+  String dnsAddress;
+
+  @Option(names = "--cluster-domain", defaultValue = DnsSettings.DEFAULT_CLUSTER_DOMAIN,
+      description = "The cluster's DNS domain: services are SVC.NS.svc.DOMAIN (default: ${DEFAULT-VALUE}).")
+  String clusterDomain;
+
+  @Option(names = "--dns-ttl", defaultValue = "5", description = "TTL in seconds of every DNS answer, and of negative answers (default: ${DEFAULT-VALUE}).")
+  long dnsTtl;
+
+  @Option(names = "--dns-upstream", description = "HOST:PORT (HOST an IP address) to forward names outside the cluster to; without it they are REFUSED.")
+  String dnsUpstream;
+
   @Override
   public Integer call() throws Exception {
     NodeProxy proxy;
     try {
-      proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads));
+      DnsSettings dns = null;
+      if (dnsPort < 0 || dnsPort > 65535) {
+        throw new IllegalArgumentException("--dns-port: Invalid value: " + dnsPort + ": must be between 0 and 65535, inclusive (0 turns DNS off)");
+      }
+      if (dnsPort != 0) {
+        dns = DnsSettings.parse(dnsAddress == null ? address : dnsAddress, dnsPort, clusterDomain, dnsTtl, dnsUpstream, 0);
+      }
+      proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads, dns));
     } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("node-proxy: " + e.getMessage());
       return 2;
@@ -52,7 +77,9 @@ public final class NodeProxyMain implements Callable<Integer> {
           proxy.metrics(), proxy::health);
     }
     System.out.println("node-proxy " + node + " (" + mode + ") started; apiserver " + apiserver
-        + (metrics != null ? "; metrics on :" + metrics.port() : ""));
+        + (metrics != null ? "; metrics on :" + metrics.port() : "")
+        + (proxy.dns() != null ? "; DNS for " + proxy.dns().settings().clusterDomain() + " on "
+            + proxy.dns().settings().address().getHostAddress() + ":" + proxy.dns().settings().port() : "; DNS off"));
     CountDownLatch stopped = new CountDownLatch(1);
     MetricsServer m = metrics;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

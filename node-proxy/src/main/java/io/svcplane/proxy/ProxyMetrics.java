@@ -21,6 +21,10 @@ public final class ProxyMetrics {
   private final AtomicLong rules = new AtomicLong();
   private volatile boolean connected;
   private volatile String version = "";
+  private final java.util.List<java.util.function.Supplier<String>> sections = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Adds metrics rendered after the proxy's own (the DNS server's counters). */
+  public void addSection(java.util.function.Supplier<String> section) { sections.add(section); }
 
   public void accepted() { accepted.increment(); }
   public void refused() { refused.increment(); }
@@ -63,6 +67,7 @@ public final class ProxyMetrics {
     gauge(s, "svcplane_proxy_feed_connected", "1 while the ProxyFeed stream is open.", connected ? 1 : 0);
     gauge(s, "svcplane_proxy_rules", "Service port rules programmed.", rules.get());
     gauge(s, "svcplane_proxy_last_apply_seconds", "Time the last apply took.", lastApplyMicros.get() / 1e6);
+    for (var section : sections) s.append(section.get());
     return s.toString();
   }
 

@@ -93,6 +93,16 @@ public final class ProxyState {
     return services.size();
   }
 
+  /** The service held as "namespace/name", or null. */
+  public Service service(String key) {
+    return services.get(key);
+  }
+
+  /** Every service held, as "namespace/name". */
+  public java.util.Set<String> serviceKeys() {
+    return java.util.Set.copyOf(services.keySet());
+  }
+
   public List<Backend> backendsOf(String key) {
     return List.copyOf(backends.getOrDefault(key, Map.of()).values());
   }

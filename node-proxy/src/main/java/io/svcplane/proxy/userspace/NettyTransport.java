@@ -77,7 +77,7 @@ public final class NettyTransport implements AutoCloseable {
   }
 
   /** Binds one TCP listener per loop at {@code address}, sharing the port with SO_REUSEPORT. */
-  CompletableFuture<List<Channel>> bindTcp(InetSocketAddress address, ChannelInitializer<SocketChannel> child) {
+  public CompletableFuture<List<Channel>> bindTcp(InetSocketAddress address, ChannelInitializer<SocketChannel> child) {
     List<ChannelFuture> futures = new ArrayList<>();
     for (EventLoopGroup loop : loops) {
       ServerBootstrap b = new ServerBootstrap().group(loop, loop)
@@ -95,7 +95,7 @@ public final class NettyTransport implements AutoCloseable {
   }
 
   /** Binds one UDP socket per loop at {@code address} with SO_REUSEPORT. */
-  CompletableFuture<List<Channel>> bindUdp(InetSocketAddress address, java.util.function.Supplier<io.netty.channel.ChannelHandler> handler) {
+  public CompletableFuture<List<Channel>> bindUdp(InetSocketAddress address, java.util.function.Supplier<io.netty.channel.ChannelHandler> handler) {
     List<ChannelFuture> futures = new ArrayList<>();
     for (EventLoopGroup loop : loops) {
       Bootstrap b = new Bootstrap().group(loop)
@@ -144,7 +144,7 @@ public final class NettyTransport implements AutoCloseable {
   }
 
   /** Closes channels; completes when all are closed. */
-  static CompletableFuture<Void> closeAll(List<Channel> channels) {
+  public static CompletableFuture<Void> closeAll(List<Channel> channels) {
     CompletableFuture<?>[] fs = channels.stream().map(c -> {
       CompletableFuture<Void> cf = new CompletableFuture<>();
       c.close().addListener(x -> cf.complete(null));
