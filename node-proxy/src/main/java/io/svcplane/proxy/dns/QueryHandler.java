@@ -112,6 +112,9 @@ public final class QueryHandler {
       return error(query, Rcode.SERVFAIL, max);
     }
     r.getHeader().setID(query.getHeader().getID());
+    // Answered on the client's behalf: recursion was available, and this server is not the authority.
+    r.getHeader().setFlag(Flags.RA);
+    r.getHeader().unsetFlag(Flags.AA);
     OPTRecord theirs = r.getOPT();
     if (theirs != null) r.removeRecord(theirs, Section.ADDITIONAL);
     if (query.getOPT() != null) r.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0), Section.ADDITIONAL);
