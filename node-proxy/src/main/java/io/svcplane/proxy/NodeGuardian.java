@@ -10,7 +10,6 @@ import io.grpc.Channel;
 import io.svcplane.api.v1.ProxyUpdate;
 import io.svcplane.core.forwarding.ForwardingTable;
 import io.svcplane.proxy.dns.ClusterNames;
-import io.svcplane.proxy.dns.DnsServer;
 import io.svcplane.proxy.dns.NameCatalog;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,10 +45,11 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
 
   /**
    * How the guardian is set up; the backend is built in the guardian's context (it may spawn
-   * actors). {@code dns}: the node's DNS server, or null when DNS is off.
+   * actors). {@code dns}: where the names of each programmed version go (the node's DNS server's
+   * publish), or null when DNS is off.
    */
   public record Settings(String node, String address, Channel apiserver,
-      Function<ActorContext<Command>, ForwardingBackend> backend, ProxyMetrics metrics, DnsServer dns) {
+      Function<ActorContext<Command>, ForwardingBackend> backend, ProxyMetrics metrics, Consumer<ClusterNames> dns) {
     public Settings(String node, String address, Channel apiserver,
         Function<ActorContext<Command>, ForwardingBackend> backend, ProxyMetrics metrics) {
       this(node, address, apiserver, backend, metrics, null);
@@ -149,7 +150,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   private Behavior<Command> onApplied(Applied a) {
     applying = false;
     // DNS does not depend on the forwarding backend: its names are published either way.
-    if (a.names() != null) settings.dns().publish(a.names());
+    if (a.names() != null) settings.dns().accept(a.names());
     if (a.error() == null) {
       retryMs = 200;
       feed.ack(a.version());

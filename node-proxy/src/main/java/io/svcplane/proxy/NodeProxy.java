@@ -62,7 +62,7 @@ public final class NodeProxy implements AutoCloseable {
     var akkaConfig = ConfigFactory.parseString("akka.loglevel = INFO\nakka.log-dead-letters = off\n"
         + "akka.coordinated-shutdown.exit-jvm = off\nakka.jvm-shutdown-hooks = off").withFallback(ConfigFactory.load());
     this.system = ActorSystem.create(NodeGuardian.create(new NodeGuardian.Settings(
-        config.node(), config.address(), channel, backend, metrics, dns)), "node-proxy", akkaConfig);
+        config.node(), config.address(), channel, backend, metrics, dns == null ? null : dns::publish)), "node-proxy", akkaConfig);
   }
 
   public static NodeProxy start(Config config) {
