@@ -100,6 +100,19 @@ class LocalClusterIT {
         assertEquals(expected, namesCounted(out), "answers of: " + first + "\n" + out);
         continue;
       }
+      if (first.startsWith("dig +short @127.0.1.1 hello.default.svc.cluster.local")) {
+        // The node proxy's DNS: the Service's ClusterIP, and the SRV record of its named port.
+        String expected = LocalCluster.SERVICE_NET + ".0.80\n0 100 80 hello.default.svc.cluster.local.\n";
+        String out = LocalCluster.await(() -> run(block), o -> o.equals(expected), CONVERGE);
+        assertEquals(expected, out, "answers of: " + block);
+        continue;
+      }
+      if (first.startsWith("printf 'search default.svc.cluster.local")) {
+        // A shell with a pod's resolv.conf reaches the Service by its short name through the node's DNS.
+        String out = LocalCluster.await(() -> run(block), o -> namesCounted(o).equals(ALL_DEMO_PODS), CONVERGE);
+        assertEquals(ALL_DEMO_PODS, namesCounted(out), "answers of: " + block + "\n" + out);
+        continue;
+      }
       String out = run(block);
       if (first.equals("bin/svcplane up")) {
         assertTrue(out.contains("svcplane is up (started: kafka apiserver endpoint-controller node-proxy-1 node-proxy-2)"), out);
@@ -135,6 +148,8 @@ class LocalClusterIT {
     assertEquals(List.of("bin/svcplane up", "bin/svcctl get nodes", "bin/svcctl apply -f examples/", "bin/svcplane demo",
         "for i in $(seq 1 30); do curl -s http://127.96.0.80/; done | sort | uniq -c",
         "for i in $(seq 1 30); do curl -s http://127.0.1.2:30080/; done | sort | uniq -c",
+        "dig +short @127.0.1.1 hello.default.svc.cluster.local",
+        "printf 'search default.svc.cluster.local svc.cluster.local cluster.local\\nnameserver 127.0.1.1\\noptions ndots:5\\n' > /tmp/pod-resolv.conf",
         "bin/svcctl get pod hello-3 -o yaml | sed 's/status: \"True\"/status: \"False\"/' | bin/svcctl apply -f -",
         "for i in $(seq 1 30); do curl -s http://127.96.0.80/; done | sort | uniq -c",
         "bin/svcplane status"), seen, "the steps of the README walk-through (a new step needs its check here)");

@@ -35,7 +35,7 @@ public final class NodeProxyMain implements Callable<Integer> {
   @Option(names = "--metrics-address", description = "Address for the metrics port (default: --address).")
   String metricsAddress;
 
-  @Option(names = "--threads", defaultValue = "0", description = "Event loops of the userspace data path (default: one per core).")
+  @Option(names = "--threads", defaultValue = "0", description = "Event loops of the userspace data path and of the DNS server (default: one per core; DNS at most 4).")
   int threads;
 
   @Option(names = "--dns-port", defaultValue = "53",
@@ -64,7 +64,7 @@ public final class NodeProxyMain implements Callable<Integer> {
         throw new IllegalArgumentException("--dns-port: Invalid value: " + dnsPort + ": must be between 0 and 65535, inclusive (0 turns DNS off)");
       }
       if (dnsPort != 0) {
-        dns = DnsSettings.parse(dnsAddress == null ? address : dnsAddress, dnsPort, clusterDomain, dnsTtl, dnsUpstream, 0);
+        dns = DnsSettings.parse(dnsAddress == null ? address : dnsAddress, dnsPort, clusterDomain, dnsTtl, dnsUpstream, threads);
       }
       proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads, dns));
     } catch (IllegalArgumentException | IllegalStateException e) {
