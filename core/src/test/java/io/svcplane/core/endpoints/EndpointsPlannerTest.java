@@ -343,6 +343,19 @@ class EndpointsPlannerTest {
     assertEquals("2026-11-26T10:00:00.123456789Z", e.getMetadata().getAnnotationsOrThrow(EndpointsPlanner.LAST_CHANGE_TRIGGER_TIME));
     assertEquals("2026-11-26T10:05:00Z", EndpointsPlanner.rfc3339Nano(T2));
     assertEquals("2026-11-26T10:05:00.5Z", EndpointsPlanner.rfc3339Nano(T2.plusMillis(500)));
+    assertEquals("2026-11-26T10:05:00.000000001Z", EndpointsPlanner.rfc3339Nano(T2.plusNanos(1)));
+    assertEquals("1969-12-31T23:59:59.99Z", EndpointsPlanner.rfc3339Nano(Instant.ofEpochMilli(-10)));
+  }
+
+  @Test
+  void rfc3339NanoMatchesGoFormattingForAnyInstant() {
+    var seconds = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
+    var random = new java.util.Random(7);
+    for (int i = 0; i < 10_000; i++) {
+      Instant t = Instant.ofEpochSecond(random.nextLong() % 250_000_000_000L, random.nextInt(4) == 0 ? 0 : random.nextInt(1_000_000_000));
+      String fraction = t.getNano() == 0 ? "" : "." + String.format("%09d", t.getNano()).replaceFirst("0+$", "");
+      assertEquals(seconds.format(t) + fraction + "Z", EndpointsPlanner.rfc3339Nano(t), t.toString());
+    }
   }
 
   @Test
