@@ -20,6 +20,7 @@ import io.svcplane.apiserver.feed.ProxyFeedHub;
 import io.svcplane.apiserver.feed.ProxyFeedService;
 import io.svcplane.apiserver.state.LogFolder;
 import io.svcplane.apiserver.state.ResumableReadModel;
+import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.apiserver.write.ResourceWriter;
 import io.svcplane.apiserver.write.WriteOp;
 import io.svcplane.core.Kinds;
@@ -84,6 +85,7 @@ public final class ApiServer {
     private int watchWindow = LogFolder.DEFAULT_WINDOW;
     private Clock clock = Clock.systemUTC();
     private java.time.Duration nodeNotReadyGrace = java.time.Duration.ofSeconds(10);
+    private ProducerFactory producerFactory = ProducerFactory.KAFKA;
     private final List<Function<ApiServer, BindableService>> services = new ArrayList<>();
 
     private Builder(KafkaClients clients) {
@@ -143,6 +145,12 @@ public final class ApiServer {
       return this;
     }
 
+    /** Makes the writer's transactional producers (default: Kafka's); tests wrap them to inject failures. */
+    public Builder producerFactory(ProducerFactory factory) {
+      this.producerFactory = Objects.requireNonNull(factory);
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -175,7 +183,8 @@ public final class ApiServer {
       Topics.ensure(admin, config.layout);
     }
     folder = new LogFolder(config.clients, config.watchWindow);
-    writer = new ResourceWriter(config.clients, config.writerId, folder, config.serviceCidr, config.nodePortRange, config.clock);
+    writer = new ResourceWriter(config.clients, config.writerId, folder, config.serviceCidr, config.nodePortRange, config.clock,
+        config.producerFactory);
     writer.onFenced(reason -> {
       health.setStatus("", ServingStatus.NOT_SERVING);
       health.setStatus(ResourcesGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);

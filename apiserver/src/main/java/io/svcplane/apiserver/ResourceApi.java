@@ -85,30 +85,53 @@ public final class ResourceApi {
     }
   }
 
-  public Resource get(Kind kind, String namespace, String name) {
-    checkReady();
-    ObjectKey key = key(kind, namespace, name);
-    return folder.image().get(key).map(this::served).orElseThrow(() -> ApiException.notFound(key));
-  }
-
-  /** Objects of one kind, sorted by namespace then name, with the collection version of the list. */
-  public ListResponse list(Kind kind, String namespace, String labelSelector) {
-    checkReady();
-    requireKind(kind);
-    LabelSelector selector = selector(labelSelector);
-    ClusterImage image = folder.image();
-    List<Resource> items = image.list(kind, Kinds.isNamespaced(kind) ? namespace : "",
-        r -> selector.matches(Kinds.metadata(r).getLabelsMap()));
-    ListResponse.Builder b = ListResponse.newBuilder().setVersion(image.positions().encode());
-    for (Resource r : items) b.addItems(served(r));
-    return b.build();
+  /**
+   * The object as stored, once the fold holds every write acknowledged before this call
+   * (read-your-writes; usually at once).
+   */
+  public CompletableFuture<Resource> get(Kind kind, String namespace, String name) {
+    try {
+      checkReady();
+      ObjectKey key = key(kind, namespace, name);
+      return folded().thenApply(image -> image.get(key).map(this::served).orElseThrow(() -> ApiException.notFound(key)));
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**
-   * Starts a watch: every matching event after the request's version (or from now), in log order,
-   * to {@code sink}. Close the returned handle to stop.
+   * Objects of one kind, sorted by namespace then name, with the collection version of the list;
+   * like {@link #get}, it holds every write acknowledged before it.
    */
-  public AutoCloseable watch(WatchRequest request, WatchStream.Sink sink) {
+  public CompletableFuture<ListResponse> list(Kind kind, String namespace, String labelSelector) {
+    try {
+      checkReady();
+      requireKind(kind);
+      LabelSelector selector = selector(labelSelector);
+      return folded().thenApply(image -> {
+        List<Resource> items = image.list(kind, Kinds.isNamespaced(kind) ? namespace : "",
+            r -> selector.matches(Kinds.metadata(r).getLabelsMap()));
+        ListResponse.Builder b = ListResponse.newBuilder().setVersion(image.positions().encode());
+        for (Resource r : items) b.addItems(served(r));
+        return b.build();
+      });
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** The fold once it holds every write acknowledged so far. */
+  private CompletableFuture<ClusterImage> folded() {
+    return folder.awaitPositions(writer.acknowledged()).exceptionallyCompose(t -> CompletableFuture.failedFuture(
+        t instanceof ApiException ? t : ApiException.unavailable("the fold of the log failed: " + t)));
+  }
+
+  /**
+   * Starts a watch: every matching event after the request's version (or, without one, after
+   * every write acknowledged so far), in log order, to {@code sink}. Close the returned handle to
+   * stop. Bad requests throw at once.
+   */
+  public CompletableFuture<AutoCloseable> watch(WatchRequest request, WatchStream.Sink sink) {
     checkReady();
     if (request.getKind() == Kind.UNRECOGNIZED) throw ApiException.badRequest("kind: unknown kind");
     LabelSelector selector = selector(request.getLabelSelector());
@@ -121,13 +144,15 @@ public final class ResourceApi {
     WatchStream.Sink decorated = e -> sink.send(e.getObject().hasNode()
         ? e.toBuilder().setObject(Kinds.wrap(nodeStatus.apply(e.getObject().getNode()))).build() : e);
     WatchStream stream = new WatchStream(request.getKind(), request.getNamespace(), selector, since, decorated);
-    try {
-      return folder.subscribeFolded(since, (missed, image) -> stream.catchUp(missed, image, request.getSendInitial()),
-          stream);
-    } catch (ResumableReadModel.VersionTooOldException e) {
-      throw new ApiException(io.grpc.Status.Code.OUT_OF_RANGE, e.getMessage() + " (window start "
-          + e.windowStart().encode() + ")");
-    }
+    return folded().thenApply(image -> {
+      try {
+        return folder.subscribeFolded(since, (missed, img) -> stream.catchUp(missed, img, request.getSendInitial()),
+            stream);
+      } catch (ResumableReadModel.VersionTooOldException e) {
+        throw new ApiException(io.grpc.Status.Code.OUT_OF_RANGE, e.getMessage() + " (window start "
+            + e.windowStart().encode() + ")");
+      }
+    });
   }
 
   private CompletableFuture<WriteResult> write(Resource object, java.util.function.Supplier<WriteOp> op) {

@@ -53,12 +53,12 @@ public final class ResourcesService extends ResourcesGrpc.ResourcesImplBase {
 
   @Override
   public void get(GetRequest request, StreamObserver<Resource> out) {
-    reply(() -> api.get(request.getKind(), request.getNamespace(), request.getName()), out);
+    reply(api.get(request.getKind(), request.getNamespace(), request.getName()), r -> r, out);
   }
 
   @Override
   public void list(ListRequest request, StreamObserver<ListResponse> out) {
-    reply(() -> api.list(request.getKind(), request.getNamespace(), request.getLabelSelector()), out);
+    reply(api.list(request.getKind(), request.getNamespace(), request.getLabelSelector()), r -> r, out);
   }
 
   @Override
@@ -82,8 +82,10 @@ public final class ResourcesService extends ResourcesGrpc.ResourcesImplBase {
     ServerCallStreamObserver<WatchEvent> call = (ServerCallStreamObserver<WatchEvent>) out;
     FlowControlledSink sink = new FlowControlledSink(call);
     try {
-      AutoCloseable handle = api.watch(request, sink);
-      sink.onClose(handle);
+      api.watch(request, sink).whenComplete((handle, e) -> {
+        if (e != null) out.onError(toStatus(e));
+        else sink.onClose(handle);
+      });
     } catch (RuntimeException e) {
       out.onError(toStatus(e));
     }
@@ -156,18 +158,6 @@ public final class ResourcesService extends ResourcesGrpc.ResourcesImplBase {
         out.onCompleted();
       }
     });
-  }
-
-  private static <R> void reply(java.util.function.Supplier<R> call, StreamObserver<R> out) {
-    R r;
-    try {
-      r = call.get();
-    } catch (RuntimeException e) {
-      out.onError(toStatus(e));
-      return;
-    }
-    out.onNext(r);
-    out.onCompleted();
   }
 
   /** An ApiException as a gRPC status, field errors as a google.rpc.BadRequest detail. */

@@ -203,7 +203,6 @@ public final class ApiServerWriteBench {
           .setMetadata(ObjectMeta.newBuilder().setName(ns)).build())).build());
       namespaces.add(ns);
     }
-    ResourceWriter.Stats s0 = server.writeStats();
     long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
     long end = warmEnd + TimeUnit.SECONDS.toNanos(duration);
     LatencyRecorder[] recs = new LatencyRecorder[n];
@@ -244,15 +243,12 @@ public final class ApiServerWriteBench {
       all.addAll(recs[c]);
       errs += errors[c];
     }
-    ResourceWriter.Stats d = delta(atWarmEnd[0], s1);
-    String extra = String.format(Locale.ROOT, "%.1f writes/txn, commit %.2f ms, fold wait %.2f ms, errors %d",
-        d.recordsPerTransaction(), d.meanCommitMillis(), d.meanFoldWaitMillis(), errs);
+    ResourceWriter.Stats d = s1.since(atWarmEnd[0]);
+    String extra = String.format(Locale.ROOT,
+        "%.1f writes/txn, %d txns; per txn: decide %.2f ms, send %.2f ms, commit %.2f ms, commit->folded %.2f ms; errors %d",
+        d.recordsPerTransaction(), d.transactions(), d.meanDecideMillis(), d.meanSendMillis(), d.meanCommitMillis(),
+        d.meanFoldLagMillis(), errs);
     return all.level("svcplane apiserver create", n, all.count(), secs, extra);
-  }
-
-  static ResourceWriter.Stats delta(ResourceWriter.Stats a, ResourceWriter.Stats b) {
-    return new ResourceWriter.Stats(b.transactions() - a.transactions(), b.records() - a.records(),
-        b.commitNanos() - a.commitNanos(), b.foldWaitNanos() - a.foldWaitNanos());
   }
 
   /** A Service as a user would create it: one port, a selector, labels. */

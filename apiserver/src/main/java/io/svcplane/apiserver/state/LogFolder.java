@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -54,6 +55,8 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
   private final ArrayDeque<FoldedRecord> window = new ArrayDeque<>();
   private final List<FoldListener> listeners = new CopyOnWriteArrayList<>();
   private final List<Waiter> waiters = new ArrayList<>();
+  private final ConcurrentLinkedQueue<CompletableFuture<ClusterImage>> endOfLogRequests =
+      new ConcurrentLinkedQueue<>();
   private LogPositions windowStart = LogPositions.EMPTY;
   private volatile ClusterImage image = ClusterImage.EMPTY;
   private volatile boolean running;
@@ -74,23 +77,46 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
 
   /** Folds everything committed up to now, on the caller's thread; call before {@link #start()}. */
   public ClusterImage catchUp() {
+    return foldToEnd();
+  }
+
+  /**
+   * Folds up to the end of the committed log as it is when called, and moves the image's
+   * positions past trailing control records and aborted records too, so the image says "read it
+   * all". Only the thread that polls the tail may call it.
+   */
+  private ClusterImage foldToEnd() {
     LogPositions end = tail.endPositions();
     while (!tail.position().covers(end)) {
       foldBatch(tail.poll(Duration.ofMillis(200)));
     }
-    // Past trailing control records (transaction markers) too, so the image says "read it all".
     LogPositions reached = tail.position();
     List<Waiter> done;
+    ClusterImage reachedImage;
     synchronized (lock) {
       ClusterDelta d = new ClusterDelta(image);
       for (LogTopic t : LogTopic.values()) {
         for (int p = 0; p < reached.partitions(t); p++) d.advance(t, p, reached.next(t, p));
       }
       image = d.apply();
+      reachedImage = image;
       done = dueWaiters();
     }
     complete(done);
-    return image;
+    return reachedImage;
+  }
+
+  /**
+   * Completes with the image once the fold has read the whole committed log as it is now: every
+   * transaction that has ended by now, committed or aborted, is behind it. The writer waits for
+   * this after a failed transaction before it derives its state from the image again.
+   */
+  public CompletableFuture<ClusterImage> awaitEndOfLog() {
+    CompletableFuture<ClusterImage> f = new CompletableFuture<>();
+    Throwable failed = failure;
+    if (failed != null) f.completeExceptionally(failed);
+    else endOfLogRequests.add(f);
+    return f;
   }
 
   /** Starts following the log on the folding thread. */
@@ -107,6 +133,7 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
       while (running) {
         List<LogRecord> records = tail.poll(Duration.ofMillis(200));
         if (!records.isEmpty()) foldBatch(records);
+        if (!endOfLogRequests.isEmpty()) serveEndOfLogRequests();
       }
     } catch (WakeupException e) {
       // closing
@@ -118,9 +145,17 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
           waiters.forEach(w -> w.future.completeExceptionally(t));
           waiters.clear();
         }
+        for (CompletableFuture<ClusterImage> f; (f = endOfLogRequests.poll()) != null; ) f.completeExceptionally(t);
         onFailure.accept(t);
       }
     }
+  }
+
+  private void serveEndOfLogRequests() {
+    List<CompletableFuture<ClusterImage>> served = new ArrayList<>();
+    for (CompletableFuture<ClusterImage> f; (f = endOfLogRequests.poll()) != null; ) served.add(f);
+    ClusterImage reached = foldToEnd();
+    served.forEach(f -> f.complete(reached));
   }
 
   private void foldBatch(List<LogRecord> records) {
@@ -294,6 +329,9 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
     synchronized (lock) {
       waiters.forEach(w -> w.future.completeExceptionally(new IllegalStateException("the apiserver is stopping")));
       waiters.clear();
+    }
+    for (CompletableFuture<ClusterImage> f; (f = endOfLogRequests.poll()) != null; ) {
+      f.completeExceptionally(new IllegalStateException("the apiserver is stopping"));
     }
   }
 }

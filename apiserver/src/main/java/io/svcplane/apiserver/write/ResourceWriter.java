@@ -14,6 +14,7 @@ import io.svcplane.core.allocation.NodePortAllocator;
 import io.svcplane.core.allocation.NodePortRange;
 import io.svcplane.core.allocation.ServiceCidr;
 import io.svcplane.core.image.ClusterImage;
+import io.svcplane.core.image.LogPositions;
 import io.svcplane.core.image.LogTopic;
 import io.svcplane.eventlog.KafkaClients;
 import java.time.Clock;
@@ -24,50 +25,85 @@ import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
-import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The apiserver's write path: one thread that decides writes one at a time against the fold plus
- * its own not-yet-folded writes ({@link Admission}), and appends the accepted ones to
- * svcplane.resources with a transactional producer. Writes that arrive while a transaction is
- * committing wait and go together in the next one (group commit). A write is acknowledged only
- * when its transaction committed and the fold has reached its offset, so the answer carries the
- * real resourceVersion and a read right after it sees it. The transactional id is the writer
- * identity: a second apiserver with the same one fences this one, whose next write then fails
- * with UNAVAILABLE and never reaches the log.
+ * The apiserver's write path. One thread decides writes one at a time against the fold plus its
+ * own writes the fold has not reached yet ({@link Admission}), and appends each group of accepted
+ * writes to svcplane.resources in one Kafka transaction (group commit). A committer thread commits
+ * the transactions in the order they were sent; a write is acknowledged as soon as its transaction
+ * committed, with resourceVersion = the offset the broker gave its record. Reads wait until the
+ * fold has reached every acknowledged write ({@link #acknowledged()}), so a client reads its own
+ * writes.
+ *
+ * <p>Pipeline: while one transaction commits, the next is sent on another producer, and the
+ * requests that arrive meanwhile wait and go together in the one after (the batch grows with the
+ * load). A batch is sent only after the previous one's records are appended, so the log order is
+ * the order of decision in every partition.
+ *
+ * <p>Failures: a transaction that fails is aborted, its writes fail with UNAVAILABLE, and so does
+ * every later transaction (each was decided assuming the earlier ones land); then the writer
+ * replaces producers whose state is unknown, waits until the fold holds the whole committed log,
+ * derives its state from it again, and goes on. A producer fenced by another apiserver with the
+ * same writer identity stops the writer for good.
  */
 public final class ResourceWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResourceWriter.class);
   /** Most writes in one transaction. */
   static final int MAX_BATCH = 2000;
   /**
-   * Transactional producers used in turn. A producer's next transaction waits until the broker
-   * has finished the previous one (its commit markers written); taking turns lets a new
-   * transaction start while the last one's markers are still being written. The log order is
-   * kept because a batch's records are all appended before the next batch is sent.
+   * Transactional producers used in turn. With transaction version 2 a producer's next
+   * transaction waits on the broker until the previous one's commit markers are written; taking
+   * turns gives the markers time.
    */
   static final int DEFAULT_PRODUCERS = 4;
   /** The same number, for the benchmark that measures the raw producer rate beside the apiserver. */
   public static final int DEFAULT_PRODUCERS_FOR_BENCH = DEFAULT_PRODUCERS;
+  /**
+   * Transactions sent and not yet ended: one committing and one sent behind it. More would only
+   * queue behind the commits; fewer would leave the broker idle while a batch is being sent.
+   */
+  static final int MAX_IN_FLIGHT = 2;
+  private static final long HEALTHY = Long.MAX_VALUE;
 
   private record Request(WriteOp op, CompletableFuture<WriteResult> future) {}
 
-  /** An accepted write waiting for its batch to commit and fold. */
+  /** An accepted write waiting for its transaction to commit. */
   private record AcceptedWrite(Request request, Resource primary, int primaryIndex, ApplyResult result) {}
+
+  /** A transactional producer and the end of the last transaction it carried. */
+  private static final class Slot {
+    final int index;
+    Producer<String, ResourceEvent> producer;
+    volatile CompletableFuture<Void> idle = CompletableFuture.completedFuture(null);
+    /** Its transaction state is unknown (a commit timed out, an abort failed): replace it. */
+    volatile boolean broken;
+
+    Slot(int index) {
+      this.index = index;
+    }
+  }
+
+  /** One transaction, from the writer thread to the committer. */
+  private record Txn(long seq, PendingBatch batch, List<AcceptedWrite> accepted, Slot slot) {}
 
   private final KafkaClients clients;
   private final String writerId;
@@ -76,54 +112,83 @@ public final class ResourceWriter implements AutoCloseable {
   private final ServiceCidr cidr;
   private final NodePortRange nodePorts;
   private final Clock clock;
+  private final ProducerFactory producerFactory;
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
-  private final List<PendingBatch> inFlight = new ArrayList<>();
   private final WriteView view = new WriteView();
+  private final Slot[] slots;
+  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  /** Sequence number of the first failed transaction since the last recovery, or HEALTHY. */
+  private final AtomicLong brokenFrom = new AtomicLong(HEALTHY);
+  private final ExecutorService committer = Executors.newSingleThreadExecutor(daemon("svcplane-commit"));
+  /** Answers clients, so the committer goes on with the next commit at once. */
+  private final ExecutorService answerer = Executors.newSingleThreadExecutor(daemon("svcplane-answer"));
   private volatile Consumer<String> onFenced = reason -> {};
-  private final int producerCount;
-  private final List<KafkaProducer<String, ResourceEvent>> producers = new ArrayList<>();
-  private int nextProducer;
+  private volatile LogPositions acknowledged = LogPositions.EMPTY;
+  private int nextSlot;
+  private long txnSeq;
   private Allocations allocations;
   private Admission admission;
   private volatile boolean running;
   private volatile String fencedReason;
-  private volatile boolean needsResync;
-  /** Set when a batch failed: batches sent after it fail too, until the writer resyncs. */
-  private volatile boolean chainBroken;
-  private CompletableFuture<Void>[] producerBusy;
-  private volatile boolean[] brokenProducer;
-  private final java.util.concurrent.ExecutorService committer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "svcplane-commit");
-    t.setDaemon(true);
-    return t;
-  });
   private Thread thread;
-  private final java.util.concurrent.atomic.LongAdder statBatches = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder statRecords = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder statCommitNanos = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder statFoldNanos = new java.util.concurrent.atomic.LongAdder();
 
-  /** Counters of the write path: transactions, records, and time spent committing and waiting for the fold. */
-  public record Stats(long transactions, long records, long commitNanos, long foldWaitNanos) {
+  private final LongAdder statTransactions = new LongAdder();
+  private final LongAdder statRecords = new LongAdder();
+  private final LongAdder statAborted = new LongAdder();
+  private final LongAdder statDecideNanos = new LongAdder();
+  private final LongAdder statSendNanos = new LongAdder();
+  private final LongAdder statCommitNanos = new LongAdder();
+  private final LongAdder statFoldLagNanos = new LongAdder();
+  private final LongAdder statFoldLagCount = new LongAdder();
+  private final LongAdder statRecoveries = new LongAdder();
+
+  /**
+   * Counters of the write path. Per committed transaction: time deciding its writes (validation,
+   * defaults, allocation), sending them until the broker appended them, committing (EndTxn), and,
+   * off the acknowledgement path, from commit until the fold read the records back.
+   */
+  public record Stats(long transactions, long records, long aborted, long decideNanos, long sendNanos,
+      long commitNanos, long foldLagNanos, long foldLagCount, long recoveries) {
     public double recordsPerTransaction() {
       return transactions == 0 ? 0 : (double) records / transactions;
+    }
+
+    public double meanDecideMillis() {
+      return transactions == 0 ? 0 : decideNanos / 1e6 / transactions;
+    }
+
+    public double meanSendMillis() {
+      return transactions == 0 ? 0 : sendNanos / 1e6 / transactions;
     }
 
     public double meanCommitMillis() {
       return transactions == 0 ? 0 : commitNanos / 1e6 / transactions;
     }
 
-    public double meanFoldWaitMillis() {
-      return transactions == 0 ? 0 : foldWaitNanos / 1e6 / transactions;
+    public double meanFoldLagMillis() {
+      return foldLagCount == 0 ? 0 : foldLagNanos / 1e6 / foldLagCount;
+    }
+
+    /** The counts of the period from {@code earlier} to this. */
+    public Stats since(Stats earlier) {
+      return new Stats(transactions - earlier.transactions, records - earlier.records, aborted - earlier.aborted,
+          decideNanos - earlier.decideNanos, sendNanos - earlier.sendNanos, commitNanos - earlier.commitNanos,
+          foldLagNanos - earlier.foldLagNanos, foldLagCount - earlier.foldLagCount, recoveries - earlier.recoveries);
     }
   }
 
   public Stats stats() {
-    return new Stats(statBatches.sum(), statRecords.sum(), statCommitNanos.sum(), statFoldNanos.sum());
+    return new Stats(statTransactions.sum(), statRecords.sum(), statAborted.sum(), statDecideNanos.sum(),
+        statSendNanos.sum(), statCommitNanos.sum(), statFoldLagNanos.sum(), statFoldLagCount.sum(), statRecoveries.sum());
   }
 
   public ResourceWriter(KafkaClients clients, String writerId, LogFolder folder, ServiceCidr cidr,
       NodePortRange nodePorts, Clock clock) {
+    this(clients, writerId, folder, cidr, nodePorts, clock, ProducerFactory.KAFKA);
+  }
+
+  public ResourceWriter(KafkaClients clients, String writerId, LogFolder folder, ServiceCidr cidr,
+      NodePortRange nodePorts, Clock clock, ProducerFactory producerFactory) {
     this.clients = clients;
     this.writerId = writerId;
     this.writerName = "apiserver/" + writerId;
@@ -131,7 +196,9 @@ public final class ResourceWriter implements AutoCloseable {
     this.cidr = cidr;
     this.nodePorts = nodePorts;
     this.clock = clock;
-    this.producerCount = DEFAULT_PRODUCERS;
+    this.producerFactory = producerFactory;
+    this.slots = new Slot[DEFAULT_PRODUCERS];
+    for (int k = 0; k < slots.length; k++) slots[k] = new Slot(k);
   }
 
   /** The transactional ids, shared by every apiserver started with the same writer id. */
@@ -142,24 +209,44 @@ public final class ResourceWriter implements AutoCloseable {
   }
 
   /**
+   * The settings of the writer's producers, on top of {@link KafkaClients#producer}. The
+   * timeouts bound how long a transaction can stay open (and hold back every read_committed
+   * reader) when something goes wrong: sending and committing each give up after 4 s, and the
+   * broker aborts a transaction left open for 10 s (a crashed apiserver's).
+   */
+  public static Properties producerSettings(KafkaClients clients, String transactionalId, String clientId) {
+    Properties p = clients.producer(transactionalId);
+    // One produce request at a time: a transaction's later request can then never reach the
+    // broker before its first one, which the broker may turn away (CONCURRENT_TRANSACTIONS while
+    // the producer's previous transaction completes) and the client retries; with transaction
+    // version 2 the later one would fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
+    p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
+    // The writer sends a whole batch and then flushes: hold records until the flush, so that a
+    // transaction goes out in one produce request.
+    p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+    p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+    // Retry a request the broker turned away soon, not after the default 100 ms.
+    p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "10");
+    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
+    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "4000");
+    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "4000");
+    p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, "10000");
+    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    return p;
+  }
+
+  /**
    * Registers this writer's transactional ids, fencing any earlier producers with the same ids
    * and aborting their open transactions (so the fold that follows is not held up by them).
    */
-  @SuppressWarnings("unchecked")
   public void initTransactions() {
-    for (int k = 0; k < producerCount; k++) producers.add(newProducer(k));
-    producerBusy = new CompletableFuture[producerCount];
-    brokenProducer = new boolean[producerCount];
+    for (Slot s : slots) s.producer = newProducer(s.index);
   }
 
-  private KafkaProducer<String, ResourceEvent> newProducer(int k) {
-    String id = transactionalIds(writerId, producerCount).get(k);
-    Properties p = clients.producer(id);
-    p.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-    p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-    p.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-    p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "svcplane-" + writerName.replace('/', '-') + "-" + k);
-    KafkaProducer<String, ResourceEvent> producer = new KafkaProducer<>(p);
+  private Producer<String, ResourceEvent> newProducer(int k) {
+    String id = transactionalIds(writerId, slots.length).get(k);
+    Producer<String, ResourceEvent> producer = producerFactory.create(
+        producerSettings(clients, id, "svcplane-" + writerName.replace('/', '-') + "-" + k));
     try {
       producer.initTransactions();
     } catch (RuntimeException e) {
@@ -194,6 +281,14 @@ public final class ResourceWriter implements AutoCloseable {
     return fencedReason != null;
   }
 
+  /**
+   * Where the fold must be to hold every write acknowledged so far: a read waits for it
+   * (read-your-writes). Usually the fold is there already.
+   */
+  public LogPositions acknowledged() {
+    return acknowledged;
+  }
+
   public CompletableFuture<WriteResult> submit(WriteOp op) {
     CompletableFuture<WriteResult> f = new CompletableFuture<>();
     if (fencedReason != null) {
@@ -206,149 +301,135 @@ public final class ResourceWriter implements AutoCloseable {
     return f;
   }
 
+  // ---- the writer thread ----------------------------------------------------------------------
+
   private void run() {
-    List<Request> batch = new ArrayList<>();
+    List<Request> requests = new ArrayList<>();
     while (running) {
+      Request first;
       try {
-        Request first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) continue;
-        batch.clear();
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        process(batch);
+        first = queue.poll(100, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         break;
+      }
+      if (first == null) continue;
+      requests.clear();
+      requests.add(first);
+      try {
+        if (fencedReason == null && brokenFrom.get() != HEALTHY) recover();
+        Slot slot = fencedReason == null ? takeSlot() : null;
+        // Whatever arrived while the slot was busy goes in this batch.
+        queue.drainTo(requests, MAX_BATCH - 1);
+        process(requests, slot);
+      } catch (InterruptedException e) {
+        fail(requests, ApiException.unavailable("the apiserver is stopping"));
+        break;
+      } catch (ApiException e) {
+        fail(requests, e);
       } catch (RuntimeException e) {
         log.error("writer failed on a batch: {}", e.toString(), e);
-        for (Request r : batch) r.future.completeExceptionally(new ApiException(Status.Code.INTERNAL, e.toString()));
-        needsResync = true;
+        fail(requests, new ApiException(Status.Code.INTERNAL, e.toString()));
+        // Its decisions may be half applied to the view: start again from the fold.
+        brokenFrom.accumulateAndGet(txnSeq + 1, Math::min);
       }
     }
     List<Request> rest = new ArrayList<>();
     queue.drainTo(rest);
-    rest.forEach(r -> r.future.completeExceptionally(ApiException.unavailable("the apiserver is stopping")));
+    fail(rest, ApiException.unavailable("the apiserver is stopping"));
   }
 
-  private void process(List<Request> requests) {
-    if (fencedReason != null) {
-      requests.forEach(r -> r.future.completeExceptionally(ApiException.unavailable(fencedReason)));
-      return;
-    }
-    inFlight.removeIf(b -> b.folded.isDone());
-    if (needsResync) resync();
-    view.refresh(folder.image());
+  private static void fail(List<Request> requests, ApiException error) {
+    for (Request r : requests) r.future.completeExceptionally(error);
+  }
 
-    PendingBatch batch = new PendingBatch();
-    List<ProducerRecord<String, ResourceEvent>> records = new ArrayList<>();
-    List<AcceptedWrite> accepted = new ArrayList<>();
-    Timestamp now = now();
-    for (Request req : requests) {
-      Admission.Decision d = admission.decide(req.op);
-      if (d instanceof Admission.Rejected rej) {
-        req.future.completeExceptionally(rej.error());
-      } else if (d instanceof Admission.Unchanged u) {
-        answerUnchanged(req, u);
-      } else if (d instanceof Admission.Accepted a) {
-        if (Admission.isDryRun(req.op)) {
-          req.future.complete(new WriteResult(Kinds.withTypeMeta(a.changes().get(a.primary()).object()), a.result()));
-          continue;
-        }
-        int primaryIndex = -1;
-        for (int i = 0; i < a.changes().size(); i++) {
-          Admission.Change c = a.changes().get(i);
-          int idx = batch.add();
-          if (i == a.primary()) primaryIndex = idx;
-          ResourceEvent event = ResourceEvent.newBuilder().setType(c.type()).setObject(c.object())
-              .setTime(now).setWriter(writerName).build();
-          records.add(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), c.key().toString(), event));
-          view.put(c.key(), new WriteView.PendingObject(c.type() == EventType.DELETED ? null : c.object(), batch, idx));
-        }
-        accepted.add(new AcceptedWrite(req, a.changes().get(a.primary()).object(), primaryIndex, a.result()));
-      }
-    }
-    if (records.isEmpty()) return;
-
-    // Send on the next producer in turn, and wait until the records are appended: their offsets
-    // are then known, and the next batch's records will come after them in every partition.
-    long t0 = System.nanoTime();
-    int k = nextProducer;
-    nextProducer = (nextProducer + 1) % producers.size();
-    awaitProducer(k);
-    if (fencedReason != null || chainBroken) {
-      ApiException error = ApiException.unavailable(fencedReason != null ? fencedReason
-          : "an earlier write transaction failed; nothing of this one was written");
-      batch.folded.completeExceptionally(error);
-      accepted.forEach(w -> w.request.future.completeExceptionally(error));
-      needsResync = true;
-      return;
-    }
-    KafkaProducer<String, ResourceEvent> producer = producers.get(k);
+  /** The next producer in turn once its last transaction has ended, within the in-flight limit. */
+  private Slot takeSlot() throws InterruptedException {
+    inFlight.acquire();
+    Slot s = slots[nextSlot];
+    nextSlot = (nextSlot + 1) % slots.length;
     try {
-      producer.beginTransaction();
-      List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
-      for (var r : records) sent.add(producer.send(r));
-      producer.flush();
-      for (int i = 0; i < sent.size(); i++) {
-        RecordMetadata md = sent.get(i).get();
-        batch.committed(i, md.partition(), md.offset());
-      }
-    } catch (Exception e) {
-      failBatch(batch, accepted, k, e);
-      return;
+      s.idle.get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      inFlight.release();
+      throw e;
     }
-    statRecords.add(records.size());
-    inFlight.add(batch);
-    // Commit on the committer thread, in batch order, while this thread goes on with the next
-    // batch on another producer.
-    producerBusy[k] = CompletableFuture.runAsync(() -> commit(batch, accepted, k, t0), committer);
+    return s;
   }
 
-  /** Waits until producer k's last transaction has been committed (or failed). */
-  private void awaitProducer(int k) {
-    CompletableFuture<Void> busy = producerBusy[k];
-    if (busy != null) busy.join();
-    if (brokenProducer[k]) {
-      try {
-        producers.get(k).close(Duration.ofSeconds(1));
-      } catch (RuntimeException ignored) {
-        // replaced next
-      }
-      producers.set(k, newProducer(k));
-      brokenProducer[k] = false;
-    }
-  }
-
-  /** On the committer thread: commits one batch, then acknowledges its writes once the fold has them. */
-  private void commit(PendingBatch batch, List<AcceptedWrite> accepted, int k, long t0) {
-    if (chainBroken || fencedReason != null) {
-      // An earlier batch failed: this one was decided assuming it had not, so it must not land.
-      failBatch(batch, accepted, k, new IllegalStateException("an earlier write transaction failed"));
-      return;
-    }
+  private void process(List<Request> requests, Slot slot) {
+    boolean handedOver = false;
     try {
-      producers.get(k).commitTransaction();
-    } catch (Exception e) {
-      failBatch(batch, accepted, k, e);
-      return;
-    }
-    long t1 = System.nanoTime();
-    statBatches.increment();
-    statCommitNanos.add(t1 - t0);
-    folder.awaitPositions(batch.target()).whenComplete((img, err) -> {
-      statFoldNanos.add(System.nanoTime() - t1);
-      if (err != null) {
-        ApiException unavailable = ApiException.unavailable("the write was committed but the fold of the log failed: " + err);
-        accepted.forEach(w -> w.request.future.completeExceptionally(unavailable));
-        batch.folded.completeExceptionally(unavailable);
+      if (fencedReason != null) {
+        fail(requests, ApiException.unavailable(fencedReason));
         return;
       }
-      for (AcceptedWrite w : accepted) {
-        Resource o = w.primary;
-        o = Kinds.withMetadata(o, Kinds.metadata(o).toBuilder().setResourceVersion(Long.toString(batch.offset(w.primaryIndex))).build());
-        w.request.future.complete(new WriteResult(Kinds.withTypeMeta(o), w.result));
+      long t0 = System.nanoTime();
+      view.refresh(folder.image());
+      PendingBatch batch = new PendingBatch();
+      List<ProducerRecord<String, ResourceEvent>> records = new ArrayList<>();
+      List<AcceptedWrite> accepted = new ArrayList<>();
+      Timestamp now = now();
+      for (Request req : requests) {
+        Admission.Decision d = admission.decide(req.op);
+        if (d instanceof Admission.Rejected rej) {
+          req.future.completeExceptionally(rej.error());
+        } else if (d instanceof Admission.Unchanged u) {
+          answerUnchanged(req, u);
+        } else if (d instanceof Admission.Accepted a) {
+          if (Admission.isDryRun(req.op)) {
+            req.future.complete(new WriteResult(Kinds.withTypeMeta(a.changes().get(a.primary()).object()), a.result()));
+            continue;
+          }
+          int primaryIndex = -1;
+          for (int i = 0; i < a.changes().size(); i++) {
+            Admission.Change c = a.changes().get(i);
+            int idx = batch.add();
+            if (i == a.primary()) primaryIndex = idx;
+            ResourceEvent event = ResourceEvent.newBuilder().setType(c.type()).setObject(c.object())
+                .setTime(now).setWriter(writerName).build();
+            records.add(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), c.key().toString(), event));
+            view.put(c.key(), new WriteView.PendingObject(c.type() == EventType.DELETED ? null : c.object(), batch, idx));
+          }
+          accepted.add(new AcceptedWrite(req, a.changes().get(a.primary()).object(), primaryIndex, a.result()));
+        }
       }
-      batch.folded.complete(img);
-    });
+      if (records.isEmpty()) return;
+
+      Txn txn = new Txn(++txnSeq, batch, accepted, slot);
+      slot.idle = new CompletableFuture<>();
+      handedOver = true;
+      if (txn.seq > brokenFrom.get()) {
+        // A transaction before this one failed after this batch was decided.
+        failChained(txn, false);
+        return;
+      }
+      long t1 = System.nanoTime();
+      try {
+        // Send, and wait until the broker appended the records: their offsets are then known,
+        // and the next batch's records will come after them in every partition.
+        Producer<String, ResourceEvent> producer = slot.producer;
+        producer.beginTransaction();
+        List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+        for (var r : records) sent.add(producer.send(r));
+        producer.flush();
+        for (int i = 0; i < sent.size(); i++) {
+          RecordMetadata md = sent.get(i).get();
+          batch.appended(i, md.partition(), md.offset());
+        }
+      } catch (Exception e) {
+        brokenFrom.accumulateAndGet(txn.seq, Math::min);
+        endFailed(txn, e, false);
+        return;
+      }
+      long t2 = System.nanoTime();
+      statDecideNanos.add(t1 - t0);
+      statSendNanos.add(t2 - t1);
+      committer.execute(() -> commit(txn, t2));
+    } finally {
+      if (!handedOver && slot != null) inFlight.release();
+    }
   }
 
   private void answerUnchanged(Request req, Admission.Unchanged u) {
@@ -357,77 +438,142 @@ public final class ResourceWriter implements AutoCloseable {
       req.future.complete(new WriteResult(Kinds.withTypeMeta(u.stored().object()), u.result()));
       return;
     }
-    // The object is a write not folded yet: answer once it is, with its real resourceVersion.
-    p.batch().folded.whenComplete((img, err) -> {
+    // The object is a write not committed yet: answer once it is, with its resourceVersion.
+    p.batch().committed.whenCompleteAsync((v, err) -> {
       if (err != null) req.future.completeExceptionally(err);
       else req.future.complete(new WriteResult(Kinds.withTypeMeta(p.withVersion()), u.result()));
+    }, answerer);
+  }
+
+  // ---- the committer thread -------------------------------------------------------------------
+
+  private void commit(Txn txn, long sentAt) {
+    try {
+      if (fencedReason != null || txn.seq > brokenFrom.get()) {
+        failChained(txn, true);
+        return;
+      }
+      txn.slot.producer.commitTransaction();
+    } catch (Exception e) {
+      brokenFrom.accumulateAndGet(txn.seq, Math::min);
+      endFailed(txn, e, true);
+      return;
+    } catch (Throwable t) {
+      brokenFrom.accumulateAndGet(txn.seq, Math::min);
+      endFailed(txn, new RuntimeException(t), true);
+      throw t;
+    }
+    long committedAt = System.nanoTime();
+    PendingBatch batch = txn.batch;
+    // Before any answer: a read after it must wait for the fold to reach this batch.
+    acknowledged = batch.coveredBy(acknowledged);
+    statTransactions.increment();
+    statRecords.add(batch.size());
+    statCommitNanos.add(committedAt - sentAt);
+    end(txn);
+    batch.committed.complete(null);
+    answerer.execute(() -> answer(txn));
+    folder.awaitPositions(batch.target()).thenRun(() -> {
+      statFoldLagNanos.add(System.nanoTime() - committedAt);
+      statFoldLagCount.increment();
     });
   }
 
+  private static void answer(Txn txn) {
+    for (AcceptedWrite w : txn.accepted) {
+      Resource o = w.primary;
+      o = Kinds.withMetadata(o, Kinds.metadata(o).toBuilder()
+          .setResourceVersion(Long.toString(txn.batch.offset(w.primaryIndex))).build());
+      w.request.future.complete(new WriteResult(Kinds.withTypeMeta(o), w.result));
+    }
+  }
+
+  /** The producer may take its next transaction. */
+  private void end(Txn txn) {
+    txn.slot.idle.complete(null);
+    inFlight.release();
+  }
+
+  // ---- failures (either thread) ---------------------------------------------------------------
+
+  /** A transaction decided after one that failed: it must not land. */
+  private void failChained(Txn txn, boolean begun) {
+    ApiException error = ApiException.unavailable(fencedReason != null ? fencedReason
+        : "an earlier write transaction failed and this write was decided after it, so it was not written; retry it");
+    if (begun && fencedReason == null) abort(txn);
+    failWrites(txn, error);
+    end(txn);
+  }
+
+  /** Aborts a transaction; a producer that cannot abort is replaced (a new one aborts it). */
+  private void abort(Txn txn) {
+    try {
+      txn.slot.producer.abortTransaction();
+    } catch (RuntimeException e) {
+      Throwable fatal = fatalCause(e);
+      if (fatal != null) {
+        stopWriting(fatal);
+      } else {
+        log.warn("aborting a write transaction failed, the producer will be replaced: {}", e.toString());
+        txn.slot.broken = true;
+      }
+    }
+  }
+
   /**
-   * A batch that will not land: abort its transaction, fail its writes, and make every batch
-   * sent after it fail too (they were decided assuming it would land). Runs on either thread.
+   * The transaction failed: abort it (or, if a commit timed out, leave it to the producer's
+   * replacement, which completes or aborts it), fail its writes, and stop writing for good if
+   * another apiserver fenced this one.
    */
-  private void failBatch(PendingBatch batch, List<AcceptedWrite> accepted, int k, Exception e) {
-    Throwable fence = fencingCause(e);
+  private void endFailed(Txn txn, Exception failure, boolean committing) {
+    Throwable e = failure instanceof ExecutionException && failure.getCause() != null ? failure.getCause() : failure;
+    Throwable fatal = fatalCause(e);
     ApiException error;
-    if (fence != null) {
-      if (fencedReason == null) {
-        fencedReason = "this apiserver was fenced: another apiserver started with writer id \"" + writerId
-            + "\" and owns the log now (" + fence.getClass().getSimpleName() + ")";
-        log.error(fencedReason);
-        onFenced.accept(fencedReason);
-      }
+    if (fatal != null) {
+      stopWriting(fatal);
       error = ApiException.unavailable(fencedReason);
+    } else if (committing && e instanceof org.apache.kafka.common.errors.TimeoutException) {
+      // The commit may or may not have reached the broker: the outcome is unknown until a new
+      // producer with this id has ended the transaction one way or the other.
+      log.warn("committing a write transaction timed out; its producer will be replaced: {}", e.toString());
+      txn.slot.broken = true;
+      error = ApiException.unavailable("committing the write timed out (" + rootMessage(e)
+          + "); it may or may not be in the log: read it back before retrying");
     } else {
-      if (!chainBroken) log.warn("a write transaction failed, aborting it: {}", e.toString());
-      error = ApiException.unavailable("the write to the log failed and nothing was written: " + rootMessage(e));
-      try {
-        producers.get(k).abortTransaction();
-      } catch (RuntimeException abortFailed) {
-        log.warn("abort failed, the producer will be replaced: {}", abortFailed.toString());
-        brokenProducer[k] = true;
+      log.warn("a write transaction failed, aborting it: {}", e.toString());
+      abort(txn);
+      if (fencedReason == null && e instanceof InvalidProducerEpochException && txn.slot.broken) {
+        // Another producer with this id exists and the abort could not say whose: stop rather
+        // than fence it back.
+        stopWriting(e);
       }
-      chainBroken = true;
-      needsResync = true;
+      error = ApiException.unavailable(fencedReason != null ? fencedReason
+          : "the write to the log failed and was aborted, nothing of it was written (" + rootMessage(e) + "); retry it");
     }
-    batch.folded.completeExceptionally(error);
-    accepted.forEach(w -> w.request.future.completeExceptionally(error));
+    statAborted.increment();
+    failWrites(txn, error);
+    end(txn);
   }
 
-  /**
-   * After a failed transaction the view and the allocators hold writes that never happened: wait
-   * until the fold holds every committed batch, then derive both from the image again.
-   */
-  private void resync() {
-    for (int k = 0; k < producerBusy.length; k++) {
-      CompletableFuture<Void> busy = producerBusy[k];
-      if (busy != null) busy.join();
-    }
-    for (PendingBatch b : inFlight) {
-      try {
-        b.folded.get(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (ExecutionException e) {
-        // a failed batch: nothing of it is in the log
-      } catch (TimeoutException e) {
-        log.warn("resync: a committed batch did not fold within 30 s");
-      }
-    }
-    inFlight.clear();
-    resetAllocations(folder.image());
-    chainBroken = false;
-    needsResync = false;
+  private void failWrites(Txn txn, ApiException error) {
+    txn.batch.committed.completeExceptionally(error);
+    for (AcceptedWrite w : txn.accepted) w.request.future.completeExceptionally(error);
   }
 
-  private static Throwable fencingCause(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ProducerFencedException || t instanceof InvalidProducerEpochException
-          || t instanceof TransactionalIdAuthorizationException || t instanceof AuthorizationException) {
-        return t;
-      }
+  private synchronized void stopWriting(Throwable cause) {
+    if (fencedReason != null) return;
+    fencedReason = cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException
+        ? "this apiserver was fenced: another apiserver started with writer id \"" + writerId
+            + "\" and owns the log now (" + cause.getClass().getSimpleName() + ")"
+        : "this apiserver cannot write to the log: " + cause;
+    log.error(fencedReason);
+    onFenced.accept(fencedReason);
+  }
+
+  /** Fenced by another producer with the same id, or not allowed to write: nothing to retry. */
+  private static Throwable fatalCause(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ProducerFencedException || t instanceof AuthorizationException) return t;
     }
     return null;
   }
@@ -438,9 +584,59 @@ public final class ResourceWriter implements AutoCloseable {
     return t.toString();
   }
 
+  // ---- recovery (writer thread) ---------------------------------------------------------------
+
+  /**
+   * After a failed transaction the view and the allocators hold writes that never happened: let
+   * every transaction in flight end, replace producers in an unknown state (a new producer with
+   * the same id ends its open transaction), wait until the fold holds everything committed, and
+   * derive both from the image again.
+   */
+  private void recover() throws InterruptedException {
+    long t0 = System.nanoTime();
+    try {
+      for (Slot s : slots) s.idle.get(30, TimeUnit.SECONDS);
+      if (fencedReason != null) return;
+      for (Slot s : slots) {
+        if (!s.broken) continue;
+        try {
+          s.producer.close(Duration.ZERO);
+        } catch (RuntimeException ignored) {
+          // replaced next
+        }
+        s.producer = newProducer(s.index);
+        s.broken = false;
+      }
+      folder.awaitPositions(acknowledged).get(30, TimeUnit.SECONDS);
+      ClusterImage image = folder.awaitEndOfLog().get(30, TimeUnit.SECONDS);
+      resetAllocations(image);
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      Throwable fatal = fatalCause(e);
+      if (fatal != null) {
+        stopWriting(fatal);
+        throw ApiException.unavailable(fencedReason);
+      }
+      log.warn("the writer could not recover from a failed transaction yet: {}", e.toString());
+      throw ApiException.unavailable("the apiserver is recovering from a failed write to the log (" + rootMessage(e)
+          + "); retry");
+    }
+    brokenFrom.set(HEALTHY);
+    statRecoveries.increment();
+    log.info("the writer recovered from a failed transaction in {} ms, at {}", (System.nanoTime() - t0) / 1_000_000,
+        folder.image().positions());
+  }
+
   private Timestamp now() {
     Instant i = clock.instant();
     return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override
@@ -459,28 +655,22 @@ public final class ResourceWriter implements AutoCloseable {
     }
     List<Request> rest = new ArrayList<>();
     queue.drainTo(rest);
-    rest.forEach(r -> r.future.completeExceptionally(ApiException.unavailable("the apiserver is stopping")));
-    committer.shutdown();
-    try {
-      committer.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (fencedReason != null) {
-      for (KafkaProducer<String, ResourceEvent> pr : producers) {
-        try {
-          pr.close(Duration.ZERO);
-        } catch (RuntimeException ignored) {
-          // fenced producers may refuse to close cleanly
-        }
+    fail(rest, ApiException.unavailable("the apiserver is stopping"));
+    for (ExecutorService e : List.of(committer, answerer)) {
+      e.shutdown();
+      try {
+        e.awaitTermination(10, TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
       }
-    } else {
-      for (KafkaProducer<String, ResourceEvent> pr : producers) {
-        try {
-          pr.close(Duration.ofSeconds(5));
-        } catch (RuntimeException e) {
-          log.debug("closing a producer: {}", e.toString());
-        }
+    }
+    for (Slot s : slots) {
+      if (s.producer == null) continue;
+      try {
+        // Fenced producers may refuse to close cleanly: do not wait for them.
+        s.producer.close(fencedReason != null ? Duration.ZERO : Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        log.debug("closing a producer: {}", e.toString());
       }
     }
   }
