@@ -45,7 +45,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p>Options (system properties): {@code -Dbench.kafka=HOST:PORT} (default: a broker of its own,
  * in a temp dir, in a separate process), {@code -Dbench.duration=10} seconds per level,
- * {@code -Dbench.warmup=5}, {@code -Dbench.clients=1,8,64}, {@code -Dbench.etcd=true},
+ * {@code -Dbench.warmup=5}, {@code -Dbench.clients=1,8,64}, {@code -Dbench.etcd=true}, {@code -Dbench.raw=true} (the raw producer rows),
  * {@code -Dbench.etcdReps=1}.
  */
 public final class ApiServerWriteBench {
@@ -101,16 +101,19 @@ public final class ApiServerWriteBench {
 
     List<Level> table = new ArrayList<>();
     // 1. The log alone: transactional producers, as fast as they go.
-    table.add(rawProducer(clients, "raw txn 1 rec, 1 producer", 1, 1, duration, warmup));
-    table.add(rawProducer(clients, "raw txn 1 rec, 4 in turn", ResourceWriter.DEFAULT_PRODUCERS_FOR_BENCH, 1, duration, warmup));
-    table.add(rawProducer(clients, "raw txn 64 rec, 4 in turn", ResourceWriter.DEFAULT_PRODUCERS_FOR_BENCH, 64, duration, warmup));
+    if (Boolean.parseBoolean(System.getProperty("bench.raw", "true"))) {
+      table.add(rawProducer(clients, "raw txn 1 rec, 1 producer", 1, 1, duration, warmup));
+      int np = ResourceWriter.DEFAULT_PRODUCERS_FOR_BENCH;
+      table.add(rawProducer(clients, "raw txn 1 rec, " + np + " in turn", np, 1, duration, warmup));
+      table.add(rawProducer(clients, "raw txn 64 rec, " + np + " in turn", np, 64, duration, warmup));
+    }
     for (Level l : table) System.out.println(l.row());
 
     // 2. The apiserver: Create Service over gRPC on loopback, N clients with one channel each.
     ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp).build().start();
     try {
       for (int n : levels) {
-        Level l = apiserver(server, n, duration, warmup, stamp);
+        Level l = apiserver(server, n, duration, warmup, stamp, broker);
         System.out.println(l.row());
         table.add(l);
       }
@@ -188,7 +191,7 @@ public final class ApiServerWriteBench {
 
   // ---- apiserver ------------------------------------------------------------------------------
 
-  static Level apiserver(ApiServer server, int n, int duration, int warmup, String stamp) throws Exception {
+  static Level apiserver(ApiServer server, int n, int duration, int warmup, String stamp, Process broker) throws Exception {
     List<ManagedChannel> channels = new ArrayList<>();
     List<String> namespaces = new ArrayList<>();
     ResourcesGrpc.ResourcesBlockingStub admin = null;
@@ -233,7 +236,11 @@ public final class ApiServerWriteBench {
     }
     while (System.nanoTime() < warmEnd) Thread.sleep(10);
     atWarmEnd[0] = server.writeStats();
+    long cpu0 = EndpointControllerBench.processCpuNanos();
+    long brokerCpu0 = processCpuNanos(broker);
     done.await();
+    long cpu = EndpointControllerBench.processCpuNanos() - cpu0;
+    long brokerCpu = processCpuNanos(broker) - brokerCpu0;
     double secs = duration;
     ResourceWriter.Stats s1 = server.writeStats();
     channels.forEach(ManagedChannel::shutdownNow);
@@ -248,6 +255,10 @@ public final class ApiServerWriteBench {
         "%.1f writes/txn, %d txns; per txn: decide %.2f ms, send %.2f ms, commit %.2f ms, commit->folded %.2f ms; errors %d",
         d.recordsPerTransaction(), d.transactions(), d.meanDecideMillis(), d.meanSendMillis(), d.meanCommitMillis(),
         d.meanFoldLagMillis(), errs);
+    if (all.count() > 0) {
+      extra += String.format(Locale.ROOT, "; CPU per write: apiserver+clients %.0f us, broker %s",
+          cpu / 1e3 / all.count(), brokerCpu < 0 ? "?" : String.format(Locale.ROOT, "%.0f us", brokerCpu / 1e3 / all.count()));
+    }
     return all.level("svcplane apiserver create", n, all.count(), secs, extra);
   }
 
@@ -349,6 +360,19 @@ public final class ApiServerWriteBench {
     private static double pct(long[] sorted, double p) {
       if (sorted.length == 0) return Double.NaN;
       return sorted[(int) (p * (sorted.length - 1))] / 1e6;
+    }
+  }
+
+  /** CPU time (user + system) of another process, from /proc; -1 if unknown. */
+  static long processCpuNanos(Process p) {
+    if (p == null) return -1;
+    try {
+      String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // Fields 14 and 15 of stat (utime, stime), in clock ticks of 10 ms.
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+    } catch (Exception e) {
+      return -1;
     }
   }
 

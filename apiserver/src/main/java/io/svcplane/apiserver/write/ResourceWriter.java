@@ -70,11 +70,14 @@ public final class ResourceWriter implements AutoCloseable {
   /** Most writes in one transaction. */
   static final int MAX_BATCH = 2000;
   /**
-   * Transactional producers used in turn. With transaction version 2 a producer's next
-   * transaction waits on the broker until the previous one's commit markers are written; taking
-   * turns gives the markers time.
+   * Transactional producers. With transaction version 2 a producer's next transaction waits on
+   * the broker until the previous one's commit markers are written (CONCURRENT_TRANSACTIONS,
+   * retried after 20 ms and more); the writer takes a producer whose last transaction the fold has
+   * read back, which proves its markers written. Markers trail the commit by a few milliseconds
+   * on a quiet machine and by 100 ms and more on a loaded one: enough producers that one is
+   * usually ready.
    */
-  static final int DEFAULT_PRODUCERS = 4;
+  static final int DEFAULT_PRODUCERS = 8;
   /** The same number, for the benchmark that measures the raw producer rate beside the apiserver. */
   public static final int DEFAULT_PRODUCERS_FOR_BENCH = DEFAULT_PRODUCERS;
   /**
@@ -93,7 +96,10 @@ public final class ResourceWriter implements AutoCloseable {
   private static final class Slot {
     final int index;
     Producer<String, ResourceEvent> producer;
+    /** Its last transaction ended: committed or aborted (or failed to). */
     volatile CompletableFuture<Void> idle = CompletableFuture.completedFuture(null);
+    /** ...and, if committed, the fold read it back: the broker has finished it. */
+    volatile CompletableFuture<Void> ready = CompletableFuture.completedFuture(null);
     /** Its transaction state is unknown (a commit timed out, an abort failed): replace it. */
     volatile boolean broken;
 
@@ -103,7 +109,8 @@ public final class ResourceWriter implements AutoCloseable {
   }
 
   /** One transaction, from the writer thread to the committer. */
-  private record Txn(long seq, PendingBatch batch, List<AcceptedWrite> accepted, Slot slot) {}
+  private record Txn(long seq, PendingBatch batch, List<AcceptedWrite> accepted, Slot slot,
+      CompletableFuture<Void> ready) {}
 
   private final KafkaClients clients;
   private final String writerId;
@@ -240,7 +247,25 @@ public final class ResourceWriter implements AutoCloseable {
    * and aborting their open transactions (so the fold that follows is not held up by them).
    */
   public void initTransactions() {
-    for (Slot s : slots) s.producer = newProducer(s.index);
+    // In parallel: each is a round trip or more to the transaction coordinator.
+    List<CompletableFuture<Producer<String, ResourceEvent>>> made = new ArrayList<>();
+    ExecutorService starting = Executors.newFixedThreadPool(slots.length, daemon("svcplane-producer-init"));
+    for (Slot s : slots) made.add(CompletableFuture.supplyAsync(() -> newProducer(s.index), starting));
+    starting.shutdown();
+    RuntimeException failed = null;
+    for (int k = 0; k < slots.length; k++) {
+      try {
+        slots[k].producer = made.get(k).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        if (failed == null) failed = e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    if (failed != null) {
+      for (Slot s : slots) {
+        if (s.producer != null) s.producer.close(Duration.ZERO);
+      }
+      throw failed;
+    }
   }
 
   private Producer<String, ResourceEvent> newProducer(int k) {
@@ -342,20 +367,32 @@ public final class ResourceWriter implements AutoCloseable {
     for (Request r : requests) r.future.completeExceptionally(error);
   }
 
-  /** The next producer in turn once its last transaction has ended, within the in-flight limit. */
+  /**
+   * A producer whose last transaction the broker has finished, the next in turn if several are,
+   * within the in-flight limit. Meanwhile requests queue up for the batch.
+   */
   private Slot takeSlot() throws InterruptedException {
     inFlight.acquire();
-    Slot s = slots[nextSlot];
-    nextSlot = (nextSlot + 1) % slots.length;
     try {
-      s.idle.get();
+      while (true) {
+        for (int i = 0; i < slots.length; i++) {
+          Slot s = slots[(nextSlot + i) % slots.length];
+          if (s.ready.isDone()) {
+            nextSlot = (s.index + 1) % slots.length;
+            return s;
+          }
+        }
+        CompletableFuture<?>[] all = new CompletableFuture<?>[slots.length];
+        for (int i = 0; i < slots.length; i++) all[i] = slots[i].ready;
+        CompletableFuture.anyOf(all).get();
+      }
     } catch (ExecutionException e) {
+      inFlight.release();
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
       inFlight.release();
       throw e;
     }
-    return s;
   }
 
   private void process(List<Request> requests, Slot slot) {
@@ -397,8 +434,9 @@ public final class ResourceWriter implements AutoCloseable {
       }
       if (records.isEmpty()) return;
 
-      Txn txn = new Txn(++txnSeq, batch, accepted, slot);
+      Txn txn = new Txn(++txnSeq, batch, accepted, slot, new CompletableFuture<>());
       slot.idle = new CompletableFuture<>();
+      slot.ready = txn.ready;
       handedOver = true;
       if (txn.seq > brokenFrom.get()) {
         // A transaction before this one failed after this batch was decided.
@@ -470,12 +508,14 @@ public final class ResourceWriter implements AutoCloseable {
     statTransactions.increment();
     statRecords.add(batch.size());
     statCommitNanos.add(committedAt - sentAt);
-    end(txn);
+    txn.slot.idle.complete(null);
+    inFlight.release();
     batch.committed.complete(null);
     answerer.execute(() -> answer(txn));
-    folder.awaitPositions(batch.target()).thenRun(() -> {
+    folder.awaitPositions(batch.target()).whenComplete((image, err) -> {
       statFoldLagNanos.add(System.nanoTime() - committedAt);
       statFoldLagCount.increment();
+      txn.ready.complete(null);
     });
   }
 
@@ -488,9 +528,10 @@ public final class ResourceWriter implements AutoCloseable {
     }
   }
 
-  /** The producer may take its next transaction. */
+  /** A transaction that did not commit has ended: its producer may take the next one. */
   private void end(Txn txn) {
     txn.slot.idle.complete(null);
+    txn.ready.complete(null);
     inFlight.release();
   }
 

@@ -128,6 +128,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("log.cleaner.backoff.ms", "5000");
+    // Transactions (svcplane's writers commit many small ones): a produce that arrives while the
+    // producer's previous transaction is still being completed is retried on the broker after
+    // 5 ms instead of 20; a transaction left open by a crashed writer is aborted within a second
+    // of its timeout instead of ten, so read_committed readers are not held up for long.
+    p.put("add.partitions.to.txn.retry.backoff.ms", "5");
+    p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     return p;
   }
 
