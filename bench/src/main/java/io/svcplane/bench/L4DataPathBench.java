@@ -50,6 +50,8 @@ public final class L4DataPathBench {
   static final List<String> BACKENDS = List.of("127.244.50.1", "127.244.50.2", "127.244.50.3");
   static final String WARMUP_VIP = "127.96.0.13";
   static final List<String> WARMUP_BACKENDS = List.of("127.244.51.1", "127.244.51.2", "127.244.51.3");
+  static final int NODE_PORT = 30080;
+  static final int WARMUP_NODE_PORT = 30081;
 
   public static void main(String[] args) throws Exception {
     Path script = Path.of(args.length > 0 ? args[0] : "../shared/peers/l4_proxy.sh");
@@ -80,43 +82,75 @@ public final class L4DataPathBench {
         .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
         .addService(new ProxyFeedService(hub)).build().start();
 
-    String version = log.put(service("svcplane-bench", VIP), Kinds.wrap(endpoints("svcplane-bench", BACKENDS)),
-        service("svcplane-warmup", WARMUP_VIP), Kinds.wrap(endpoints("svcplane-warmup", WARMUP_BACKENDS)));
+    String version = log.put(service("svcplane-bench", VIP, NODE_PORT), Kinds.wrap(endpoints("svcplane-bench", BACKENDS)),
+        service("svcplane-warmup", WARMUP_VIP, WARMUP_NODE_PORT), Kinds.wrap(endpoints("svcplane-warmup", WARMUP_BACKENDS)));
 
     String threads = System.getenv().getOrDefault("PROXY_THREADS", "2");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + System.getenv().getOrDefault("PROXY_HEAP", "256m"), "-XX:+UseParallelGC"));
-    String extraOpts = System.getenv().getOrDefault("PROXY_JAVA_OPTS", "");
-    if (!extraOpts.isBlank()) cmd.addAll(List.of(extraOpts.trim().split("\\s+")));
-    cmd.addAll(List.of(
-        "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
-        "--node", "bench-node", "--address", "127.0.1.1", "--apiserver", "127.0.0.1:" + feedPort,
-        "--mode", "userspace", "--threads", threads, "--metrics-port", "-1"));
-    Process proxy = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("/tmp/svcplane-bench-proxy.log").toFile())).start();
+    List<Variant> variants = Variant.parse(System.getenv().getOrDefault("PROXY_VARIANTS", ""),
+        System.getenv().getOrDefault("PROXY_TRANSPORT", "auto"), threads);
+    List<Process> proxies = new ArrayList<>();
+    List<List<String>> cmds = new ArrayList<>();
+    for (int i = 0; i < variants.size(); i++) {
+      Variant v = variants.get(i);
+      List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx" + System.getenv().getOrDefault("PROXY_HEAP", "256m"), "-XX:+UseParallelGC"));
+      String extraOpts = System.getenv().getOrDefault("PROXY_JAVA_OPTS", "");
+      if (!extraOpts.isBlank()) cmd.addAll(List.of(extraOpts.trim().split("\\s+")));
+      cmd.addAll(v.javaOpts());
+      cmd.addAll(List.of(
+          "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
+          "--node", nodeName(i), "--address", nodeAddress(i), "--apiserver", "127.0.0.1:" + feedPort,
+          "--mode", "userspace", "--threads", v.threads(), "--metrics-port", "-1"));
+      cmds.add(cmd);
+      proxies.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("/tmp/svcplane-bench-proxy.log").toFile())).start());
+    }
     Path results = Path.of("bench/results");
     Files.createDirectories(results);
-    Path out = results.resolve("l4_proxy-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".txt");
+    // Named after the script: l4_proxy-TIME.txt for the peers' script, l4-syscalls-TIME.txt for the profile.
+    String prefix = script.getFileName().toString().replaceFirst("\\.sh$", "");
+    Path out = results.resolve(prefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".txt");
     int rc = 1;
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (!version.equals(acked.get("bench-node"))) {
-        if (System.nanoTime() > deadline || !proxy.isAlive()) throw new IllegalStateException("the proxy did not program the service");
-        Thread.sleep(20);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      for (int i = 0; i < variants.size(); i++) {
+        while (!version.equals(acked.get(nodeName(i)))) {
+          if (System.nanoTime() > deadline || !proxies.get(i).isAlive()) {
+            throw new IllegalStateException("proxy " + variants.get(i).label() + " did not program the service");
+          }
+          Thread.sleep(20);
+        }
+        System.out.println("svcplane proxy " + variants.get(i).label() + " pid " + proxies.get(i).pid() + " programmed " + VIP
+            + ":80 and " + nodeAddress(i) + ":" + NODE_PORT + " -> " + BACKENDS + ":8080");
       }
-      System.out.println("svcplane proxy pid " + proxy.pid() + " programmed " + VIP + ":80 -> " + BACKENDS + ":8080");
-      warmUp(Integer.parseInt(System.getenv().getOrDefault("WARMUP_SECONDS", "4")));
+      List<String> warmTargets = new ArrayList<>();
+      for (int i = 0; i < variants.size(); i++) warmTargets.add("http://" + nodeAddress(i) + ":" + WARMUP_NODE_PORT + "/");
+      warmUp(Integer.parseInt(System.getenv().getOrDefault("WARMUP_SECONDS", "4")),
+          Integer.parseInt(System.getenv().getOrDefault("WARMUP_MAX_SECONDS", "180")), warmTargets, proxies);
       if (script.toString().equals("none")) {
         System.out.println("no script: warm-up only (for profiling)");
         return;
       }
       ProcessBuilder pb = new ProcessBuilder("bash", script.toString()).redirectErrorStream(true);
-      pb.environment().put("EXTRA_TARGET", "svcplane http://" + VIP + ":80/index.html");
-      pb.environment().put("EXTRA_PID", Long.toString(proxy.pid()));
+      // One variant (the usual case): the ClusterIP, as a client in the cluster reaches it. Several:
+      // each proxy's own node address at the NodePort, so each is measured alone (SVCPLANE_TARGETS).
+      String url = variants.size() == 1 ? "http://" + VIP + ":80/index.html" : url(0);
+      pb.environment().put("EXTRA_TARGET", variants.get(0).label() + " " + url);
+      pb.environment().put("EXTRA_PID", Long.toString(proxies.get(0).pid()));
+      List<String> targets = new ArrayList<>();
+      for (int i = 0; i < variants.size(); i++) {
+        targets.add(variants.get(i).label() + " " + (variants.size() == 1 ? url : url(i)) + " " + proxies.get(i).pid());
+      }
+      pb.environment().put("SVCPLANE_TARGETS", String.join(";", targets));
       Process bench = pb.start();
       try (var in = new BufferedReader(new InputStreamReader(bench.getInputStream(), StandardCharsets.UTF_8));
           var file = new PrintWriter(Files.newBufferedWriter(out))) {
-        file.println("# " + String.join(" ", cmd.subList(0, 3)) + " ... NodeProxyMain --threads " + threads);
+        file.println("# load average at start: " + loadAverage());
+        for (int i = 0; i < variants.size(); i++) {
+          List<String> cmd = cmds.get(i);
+          file.println("# " + variants.get(i).label() + ": " + String.join(" ", cmd.subList(0, cmd.indexOf("-cp")))
+              + " ... NodeProxyMain --threads " + variants.get(i).threads());
+        }
         String line;
         List<String> runs = new ArrayList<>();
         while ((line = in.readLine()) != null) {
@@ -124,15 +158,18 @@ public final class L4DataPathBench {
           file.println(line);
           if (line.startsWith("RUN ")) runs.add(line);
         }
-        String summary = summary(runs);
+        List<String> labels = new ArrayList<>();
+        variants.forEach(v -> labels.add(v.label()));
+        String summary = summary(runs, labels);
         System.out.print(summary);
         file.print(summary);
+        file.println("# load average at end: " + loadAverage());
       }
       rc = bench.waitFor();
       System.out.println("raw output: " + out);
     } finally {
-      proxy.destroy();
-      if (!proxy.waitFor(10, TimeUnit.SECONDS)) proxy.destroyForcibly();
+      for (Process proxy : proxies) proxy.destroy();
+      for (Process proxy : proxies) if (!proxy.waitFor(10, TimeUnit.SECONDS)) proxy.destroyForcibly();
       server.shutdownNow();
       hub.close();
     }
@@ -144,7 +181,7 @@ public final class L4DataPathBench {
   }
 
   /** The script's table does not list the extra target: medians and ratios of every target, side by side. */
-  static String summary(List<String> runs) {
+  static String summary(List<String> runs, List<String> proxies) {
     Map<String, List<Map<String, String>>> rows = new java.util.TreeMap<>();
     for (String r : runs) {
       Map<String, String> kv = new java.util.HashMap<>();
@@ -158,7 +195,9 @@ public final class L4DataPathBench {
     out.append(String.format("%-9s %-13s %9s %8s %8s %10s %6s%n", "conn", "target", "req/s", "p50 ms", "p99 ms", "proxyCPU", "ratio"));
     for (String conn : List.of("keepalive", "close")) {
       double direct = median(rows.getOrDefault(conn + " direct", List.of()), "rps");
-      for (String target : List.of("direct", "haproxy", "nginx-stream", "svcplane")) {
+      List<String> targets = new ArrayList<>(List.of("direct", "haproxy", "nginx-stream"));
+      targets.addAll(proxies);
+      for (String target : targets) {
         var l = rows.get(conn + " " + target);
         if (l == null) continue;
         out.append(String.format("%-9s %-13s %9.0f %8.3f %8.3f %10s %6.2f%n", conn, target, median(l, "rps"),
@@ -176,10 +215,62 @@ public final class L4DataPathBench {
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
-  private static io.svcplane.api.v1.Resource service(String name, String vip) {
+  private static io.svcplane.api.v1.Resource service(String name, String vip, int nodePort) {
     return Kinds.wrap(Service.newBuilder().setMetadata(meta(name))
-        .setSpec(ServiceSpec.newBuilder().setType("ClusterIP").setClusterIp(vip).addClusterIps(vip)
-            .addPorts(ServicePort.newBuilder().setPort(80).setTargetPort("8080").setProtocol("TCP"))).build());
+        .setSpec(ServiceSpec.newBuilder().setType("NodePort").setClusterIp(vip).addClusterIps(vip)
+            .setExternalTrafficPolicy("Cluster")
+            .addPorts(ServicePort.newBuilder().setPort(80).setTargetPort("8080").setProtocol("TCP").setNodePort(nodePort)))
+        .build());
+  }
+
+  static String nodeName(int i) {
+    return i == 0 ? "bench-node" : "bench-node-" + (i + 1);
+  }
+
+  static String nodeAddress(int i) {
+    return "127.0.1." + (i + 1);
+  }
+
+  static String url(int i) {
+    return "http://" + nodeAddress(i) + ":" + NODE_PORT + "/index.html";
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (java.io.IOException e) {
+      return "?";
+    }
+  }
+
+  /**
+   * One proxy process to measure: {@code label=opt opt ...} where an option {@code threads=N}
+   * sets its event loops and every other one is a JVM option (e.g.
+   * {@code -Dsvcplane.proxy.transport=epoll}).
+   */
+  record Variant(String label, String threads, List<String> javaOpts) {
+    /** {@code spec}: variants separated by ';'; empty: one proxy named svcplane. */
+    static List<Variant> parse(String spec, String transport, String threads) {
+      List<Variant> out = new ArrayList<>();
+      if (spec.isBlank()) {
+        out.add(new Variant("svcplane", threads, List.of("-Dsvcplane.proxy.transport=" + transport)));
+        return out;
+      }
+      for (String v : spec.split(";")) {
+        if (v.isBlank()) continue;
+        int eq = v.indexOf('=');
+        String label = (eq < 0 ? v : v.substring(0, eq)).trim();
+        String t = threads;
+        List<String> opts = new ArrayList<>();
+        for (String o : (eq < 0 ? "" : v.substring(eq + 1)).trim().split("\\s+")) {
+          if (o.isEmpty()) continue;
+          if (o.startsWith("threads=")) t = o.substring("threads=".length());
+          else opts.add(o);
+        }
+        out.add(new Variant(label, t, opts));
+      }
+      return out;
+    }
   }
 
   private static Endpoints endpoints(String name, List<String> ips) {
@@ -190,9 +281,13 @@ public final class L4DataPathBench {
 
   /**
    * The JVM's JIT compiles the relay only after it has run: warm it up through a second service
-   * with its own small backends (the script's backend addresses must be free when it starts).
+   * with its own small backends (the script's backend addresses must be free when it starts), in
+   * rounds of {@code seconds} per target and connection mode, until the JIT compiler threads of every
+   * proxy use under 3 % of its CPU in a round (or {@code maxSeconds} have passed). On a loaded
+   * machine C2 takes minutes of wall clock; its compile time would otherwise be counted as CPU
+   * per request.
    */
-  private static void warmUp(int seconds) throws Exception {
+  private static void warmUp(int seconds, int maxSeconds, List<String> targets, List<Process> proxies) throws Exception {
     List<com.sun.net.httpserver.HttpServer> servers = new ArrayList<>();
     byte[] body = "warm-up\n".getBytes(StandardCharsets.UTF_8);
     for (String ip : WARMUP_BACKENDS) {
@@ -207,12 +302,31 @@ public final class L4DataPathBench {
       hs.start();
       servers.add(hs);
     }
+    long start = System.nanoTime();
     try {
-      for (String[] mode : List.of(new String[0], new String[] {"-H", "Connection: close"})) {
-        List<String> wrk = new ArrayList<>(List.of("wrk", "-t2", "-c32", "-d" + seconds + "s"));
-        wrk.addAll(List.of(mode));
-        wrk.add("http://" + WARMUP_VIP + ":80/");
-        new ProcessBuilder(wrk).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+      for (int round = 1; ; round++) {
+        long[][] before = new long[proxies.size()][];
+        for (int i = 0; i < proxies.size(); i++) before[i] = cpuTicks(proxies.get(i).pid());
+        for (String target : targets) {
+          for (String[] mode : List.of(new String[0], new String[] {"-H", "Connection: close"})) {
+            List<String> wrk = new ArrayList<>(List.of("wrk", "-t2", "-c32", "-d" + seconds + "s"));
+            wrk.addAll(List.of(mode));
+            wrk.add(target);
+            new ProcessBuilder(wrk).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+          }
+        }
+        boolean settled = true;
+        StringBuilder shares = new StringBuilder();
+        for (int i = 0; i < proxies.size(); i++) {
+          long[] after = cpuTicks(proxies.get(i).pid());
+          long total = after[0] - before[i][0];
+          long jit = after[1] - before[i][1];
+          double share = total == 0 ? 0 : (double) jit / total;
+          if (share >= 0.03) settled = false;
+          shares.append(String.format(" %.1f%%", 100 * share));
+        }
+        System.out.println("warm-up round " + round + ": JIT compiler share of proxy CPU" + shares);
+        if (settled || System.nanoTime() - start > TimeUnit.SECONDS.toNanos(maxSeconds)) break;
       }
     } finally {
       servers.forEach(hs -> {
@@ -220,6 +334,26 @@ public final class L4DataPathBench {
         ((java.util.concurrent.ExecutorService) hs.getExecutor()).shutdownNow();
       });
     }
-    System.out.println("warmed the proxy up for " + 2 * seconds + " s through " + WARMUP_VIP);
+    System.out.println("warmed the proxies up for " + (System.nanoTime() - start) / 1_000_000_000L + " s through " + targets);
+  }
+
+  /** {utime+stime of the process, of its JIT compiler threads} in clock ticks, from /proc. */
+  static long[] cpuTicks(long pid) throws java.io.IOException {
+    long total = 0;
+    long jit = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+          total += ticks;
+          if (Files.readString(t.resolve("comm")).contains("CompilerThre")) jit += ticks;
+        } catch (java.nio.file.NoSuchFileException gone) {
+          // a thread that ended meanwhile
+        }
+      }
+    }
+    return new long[] {total, jit};
   }
 }

@@ -11,12 +11,24 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringAdaptiveBufferRingAllocator;
+import io.netty.channel.uring.IoUringBufferRingConfig;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioChannelOption;
@@ -27,6 +39,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -38,26 +51,135 @@ import java.util.concurrent.TimeUnit;
  * Sockets are IPv4 (AF_INET): the cluster is single-stack, and dual-stack sockets cost more.
  */
 public final class NettyTransport implements AutoCloseable {
-  private final boolean epoll;
-  private final List<EventLoopGroup> loops = new ArrayList<>();
+  /** The system property that picks the I/O mechanism: auto (default), io_uring, epoll or nio. */
+  public static final String PROPERTY = "svcplane.proxy.transport";
 
-  public NettyTransport(int threads) {
-    this.epoll = Epoll.isAvailable();
-    for (int i = 0; i < Math.max(1, threads); i++) {
-      loops.add(new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory()));
+  /** How the event loops talk to the kernel. */
+  public enum Kind {
+    IO_URING("io_uring"),
+    EPOLL("epoll"),
+    NIO("nio");
+
+    private final String flag;
+
+    Kind(String flag) {
+      this.flag = flag;
+    }
+
+    @Override
+    public String toString() {
+      return flag;
+    }
+
+    public boolean isAvailable() {
+      return switch (this) {
+        case IO_URING -> IoUring.isAvailable();
+        case EPOLL -> Epoll.isAvailable();
+        case NIO -> true;
+      };
+    }
+
+    /** Why this kind cannot be used here, or null. */
+    public Throwable unavailabilityCause() {
+      return switch (this) {
+        case IO_URING -> IoUring.unavailabilityCause();
+        case EPOLL -> Epoll.unavailabilityCause();
+        case NIO -> null;
+      };
+    }
+
+    /**
+     * {@code auto} (or null/blank) is the fastest kind that works here: io_uring, else epoll, else
+     * nio. A named kind must be available: asking for io_uring where the kernel forbids it fails.
+     */
+    public static Kind choose(String name) {
+      String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+      if (n.isEmpty() || n.equals("auto")) {
+        for (Kind k : values()) if (k.isAvailable()) return k;
+      }
+      for (Kind k : values()) {
+        if (k.flag.equals(n)) {
+          if (!k.isAvailable()) {
+            throw new IllegalArgumentException(PROPERTY + ": \"" + n + "\" is not available here: " + k.unavailabilityCause());
+          }
+          return k;
+        }
+      }
+      throw new IllegalArgumentException(PROPERTY + ": Unsupported value: \"" + name
+          + "\": supported values: \"auto\", \"io_uring\", \"epoll\", \"nio\"");
     }
   }
 
+  private final Kind kind;
+  private final List<EventLoopGroup> loops = new ArrayList<>();
+
+  /** The kind named by the system property {@value #PROPERTY} (default auto). */
+  public NettyTransport(int threads) {
+    this(threads, Kind.choose(System.getProperty(PROPERTY)));
+  }
+
+  public NettyTransport(int threads, Kind kind) {
+    if (!kind.isAvailable()) throw new IllegalArgumentException(kind + " is not available here: " + kind.unavailabilityCause());
+    this.kind = kind;
+    for (int i = 0; i < Math.max(1, threads); i++) {
+      loops.add(new MultiThreadIoEventLoopGroup(1, ioHandler()));
+    }
+  }
+
+  // Experiment: receive into a ring of buffers the kernel picks from (multishot recv).
+  static final boolean BUFFER_RING = Boolean.getBoolean("svcplane.proxy.uring.bufferRing");
+  static final short BUFFER_GROUP = 1;
+
+  private IoHandlerFactory ioHandler() {
+    return switch (kind) {
+      case IO_URING -> BUFFER_RING
+          ? IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(IoUringBufferRingConfig.builder()
+              .bufferGroupId(BUFFER_GROUP).bufferRingSize((short) 512).batchSize(64)
+              .allocator(new IoUringAdaptiveBufferRingAllocator(PooledByteBufAllocator.DEFAULT)).build()))
+          : IoUringIoHandler.newFactory();
+      case EPOLL -> EpollIoHandler.newFactory();
+      case NIO -> NioIoHandler.newFactory();
+    };
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
   public boolean isEpoll() {
-    return epoll;
+    return kind == Kind.EPOLL;
   }
 
   public int threads() {
     return loops.size();
   }
 
-  Class<? extends SocketChannel> socketChannel() {
-    return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+  private SocketChannel newSocket() {
+    return switch (kind) {
+      case IO_URING -> new IoUringSocketChannel();
+      case EPOLL -> new EpollSocketChannel(SocketProtocolFamily.INET);
+      case NIO -> new NioSocketChannel();
+    };
+  }
+
+  private ServerSocketChannel newServerSocket() {
+    return switch (kind) {
+      case IO_URING -> new IoUringServerSocketChannel();
+      case EPOLL -> new EpollServerSocketChannel(SocketProtocolFamily.INET);
+      case NIO -> new NioServerSocketChannel();
+    };
+  }
+
+  private DatagramChannel newDatagram() {
+    return switch (kind) {
+      case IO_URING -> new IoUringDatagramChannel();
+      case EPOLL -> new EpollDatagramChannel(SocketProtocolFamily.INET);
+      case NIO -> new NioDatagramChannel();
+    };
+  }
+
+  private ChannelOption<Boolean> reusePort() {
+    return kind == Kind.NIO ? NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT) : UnixChannelOption.SO_REUSEPORT;
   }
 
   /**
@@ -65,11 +187,12 @@ public final class NettyTransport implements AutoCloseable {
    * (no Bootstrap per connection): this is the hot path of every new connection.
    */
   ChannelFuture connect(EventLoop loop, InetSocketAddress target, io.netty.channel.ChannelHandler handler) {
-    SocketChannel ch = epoll ? new EpollSocketChannel(SocketProtocolFamily.INET) : new NioSocketChannel();
+    SocketChannel ch = newSocket();
     var config = ch.config();
     config.setAllocator(PooledByteBufAllocator.DEFAULT);
     // TCP_NODELAY: Netty sets it on every new socket on Linux already; setting it again costs a syscall.
     config.setConnectTimeoutMillis(5000);
+    if (BUFFER_RING && kind == Kind.IO_URING) config.setOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
     ch.pipeline().addLast(handler);
     ChannelFuture registered = loop.register(ch);
     if (registered.cause() != null) return registered;
@@ -81,14 +204,14 @@ public final class NettyTransport implements AutoCloseable {
     List<ChannelFuture> futures = new ArrayList<>();
     for (EventLoopGroup loop : loops) {
       ServerBootstrap b = new ServerBootstrap().group(loop, loop)
-          .channelFactory(epoll ? () -> new EpollServerSocketChannel(SocketProtocolFamily.INET) : NioServerSocketChannel::new)
+          .channelFactory(this::newServerSocket)
           .option(ChannelOption.SO_BACKLOG, 4096)
           .option(ChannelOption.SO_REUSEADDR, true)
           .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .childHandler(child);
-      if (epoll) b.option(EpollChannelOption.SO_REUSEPORT, true);
-      else b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+      b.option(reusePort(), true);
+      if (BUFFER_RING && kind == Kind.IO_URING) b.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP);
       futures.add(b.bind(address));
     }
     return all(futures);
@@ -99,12 +222,11 @@ public final class NettyTransport implements AutoCloseable {
     List<ChannelFuture> futures = new ArrayList<>();
     for (EventLoopGroup loop : loops) {
       Bootstrap b = new Bootstrap().group(loop)
-          .channelFactory(epoll ? () -> new EpollDatagramChannel(SocketProtocolFamily.INET) : NioDatagramChannel::new)
+          .channelFactory(this::newDatagram)
           .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
           .option(ChannelOption.SO_REUSEADDR, true)
           .handler(handler.get());
-      if (epoll) b.option(EpollChannelOption.SO_REUSEPORT, true);
-      else b.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+      b.option(reusePort(), true);
       futures.add(b.bind(address));
     }
     return all(futures);
@@ -113,7 +235,7 @@ public final class NettyTransport implements AutoCloseable {
   /** A UDP socket towards one backend, on the loop of the listener that owns the session. */
   Bootstrap udpConnector(EventLoop loop) {
     return new Bootstrap().group(loop)
-        .channelFactory(epoll ? () -> new EpollDatagramChannel(SocketProtocolFamily.INET) : NioDatagramChannel::new)
+        .channelFactory(this::newDatagram)
         .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT);
   }
 

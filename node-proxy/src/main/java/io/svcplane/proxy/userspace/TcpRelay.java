@@ -52,8 +52,9 @@ final class TcpRelay {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       Channel client = ctx.channel();
-      InetSocketAddress from = (InetSocketAddress) client.remoteAddress();
-      InetSocketAddress target = route.picker().pick(viaNodePort, from == null ? null : from.getAddress());
+      EndpointPicker picker = route.picker();
+      InetSocketAddress from = picker.needsClient() ? (InetSocketAddress) client.remoteAddress() : null;
+      InetSocketAddress target = picker.pick(viaNodePort, from == null ? null : from.getAddress());
       if (target == null) {
         metrics.refused();
         reset(client);

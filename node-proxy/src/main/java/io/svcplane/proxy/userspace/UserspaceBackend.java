@@ -32,7 +32,7 @@ public final class UserspaceBackend implements ForwardingBackend {
   public static UserspaceBackend create(ActorContext<?> ctx, String node, String address, int threads, ProxyMetrics metrics) {
     NettyTransport transport = new NettyTransport(threads);
     org.slf4j.LoggerFactory.getLogger(UserspaceBackend.class).info("userspace data path: {} event loops, {}",
-        transport.threads(), transport.isEpoll() ? "epoll" : "nio (epoll not available)");
+        transport.threads(), transport.kind());
     var ports = ctx.spawn(ServicePorts.create(new UserspaceSettings(node, address, transport, metrics)), "service-ports");
     return new UserspaceBackend(transport, ports, ctx.getSystem().scheduler());
   }
