@@ -14,6 +14,7 @@ import io.svcplane.api.v1.ObjectMeta;
 import io.svcplane.api.v1.Node;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourcesGrpc;
+import io.svcplane.apiserver.auth.ApiSecurity;
 import io.svcplane.apiserver.feed.FeedSource;
 import io.svcplane.apiserver.feed.NodeWriter;
 import io.svcplane.apiserver.feed.ProxyFeedHub;
@@ -87,6 +88,7 @@ public final class ApiServer {
     private java.time.Duration nodeNotReadyGrace = java.time.Duration.ofSeconds(10);
     private ProducerFactory producerFactory = ProducerFactory.KAFKA;
     private final List<Function<ApiServer, BindableService>> services = new ArrayList<>();
+    private ApiSecurity security = ApiSecurity.insecure();
 
     private Builder(KafkaClients clients) {
       this.clients = Objects.requireNonNull(clients);
@@ -151,6 +153,15 @@ public final class ApiServer {
       return this;
     }
 
+    /**
+     * TLS, authentication and authorization (default: {@link ApiSecurity#insecure()}, for
+     * in-process use and tests; the apiserver process is secure unless told otherwise).
+     */
+    public Builder security(ApiSecurity security) {
+      this.security = Objects.requireNonNull(security);
+      return this;
+    }
+
     public Builder clock(Clock clock) {
       this.clock = clock;
       return this;
@@ -202,11 +213,14 @@ public final class ApiServer {
     api.decorateNodes(proxyFeed::decorate);
 
     // Node proxies keep their streams alive with pings every 20 s: allow them.
+    ApiSecurity security = config.security;
     ServerBuilder<?> sb = config.serverBuilder != null ? config.serverBuilder
-        : NettyServerBuilder.forAddress(new InetSocketAddress(config.bind, config.port))
+        : (security.isInsecure() ? NettyServerBuilder.forAddress(new InetSocketAddress(config.bind, config.port))
+            : NettyServerBuilder.forAddress(new InetSocketAddress(config.bind, config.port), security.credentials()))
             .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
-    sb.addService(new ResourcesService(api))
-        .addService(new ProxyFeedService(proxyFeed, () -> ready))
+    for (var interceptor : security.interceptors()) sb.intercept(interceptor);
+    sb.addService(new ResourcesService(api, security.authorizer()))
+        .addService(new ProxyFeedService(proxyFeed, () -> ready, security.authorizer()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .addService(ProtoReflectionService.newInstance());
@@ -231,8 +245,12 @@ public final class ApiServer {
     ready = true;
     health.setStatus("", ServingStatus.SERVING);
     health.setStatus(ResourcesGrpc.SERVICE_NAME, ServingStatus.SERVING);
-    log.info("apiserver {} serving on port {} (service CIDR {}, node ports {})", config.writerId, port(),
-        config.serviceCidr, config.nodePortRange);
+    log.info("apiserver {} serving on port {} (service CIDR {}, node ports {}); {}", config.writerId, port(),
+        config.serviceCidr, config.nodePortRange, security);
+    if (security.isInsecure() && config.serverBuilder == null) {
+      log.warn("INSECURE: the apiserver on {}:{} speaks plaintext and checks nobody: anyone who can connect may read and"
+          + " change every object (started with --insecure, or embedded without security)", config.bind, port());
+    }
     return this;
   }
 

@@ -99,6 +99,12 @@ public final class ResourceApi {
     }
   }
 
+  /** Whether the object exists now (for authorizing Apply: a new object also needs create). */
+  public boolean exists(Kind kind, String namespace, String name) {
+    if (kind == Kind.KIND_UNSPECIFIED || kind == Kind.UNRECOGNIZED || name.isEmpty()) return false;
+    return folder.image().get(key(kind, namespace, name)).isPresent();
+  }
+
   /**
    * Objects of one kind, sorted by namespace then name, with the collection version of the list;
    * like {@link #get}, it holds every write acknowledged before it.

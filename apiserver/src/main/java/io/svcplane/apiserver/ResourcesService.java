@@ -19,7 +19,13 @@ import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.api.v1.UpdateRequest;
 import io.svcplane.api.v1.WatchEvent;
 import io.svcplane.api.v1.WatchRequest;
+import io.svcplane.api.v1.Kind;
+import io.svcplane.apiserver.auth.Attributes;
+import io.svcplane.apiserver.auth.RequestAuthorizer;
+import io.svcplane.core.Kinds;
 import io.svcplane.core.validation.FieldError;
+import io.svcplane.core.validation.ResourceDefaults;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,57 +34,117 @@ import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The gRPC Resources service: a thin adapter over {@link ResourceApi}. */
+/**
+ * The gRPC Resources service: a thin adapter over {@link ResourceApi}. Each call is first
+ * authorized (verb, kind, namespace, name) by the {@link RequestAuthorizer}: a denied request
+ * does nothing and appends nothing.
+ */
 public final class ResourcesService extends ResourcesGrpc.ResourcesImplBase {
   private static final Logger log = LoggerFactory.getLogger(ResourcesService.class);
   /** Events a watch may have queued for a slow client before it is cut off (it can resume). */
   static final int MAX_WATCH_BACKLOG = 100_000;
 
   private final ResourceApi api;
+  private final RequestAuthorizer authorizer;
 
+  /** Everyone may do everything (in-process use and tests). */
   public ResourcesService(ResourceApi api) {
+    this(api, RequestAuthorizer.ALLOW_ALL);
+  }
+
+  public ResourcesService(ResourceApi api, RequestAuthorizer authorizer) {
     this.api = api;
+    this.authorizer = authorizer;
   }
 
   @Override
   public void create(CreateRequest request, StreamObserver<Resource> out) {
+    // As in Kubernetes, a create is authorized before the name is known ("services is forbidden"),
+    // but for a Node: a node proxy may create its own Node only (NodeRestriction).
+    if (!authorized(out, () -> authorizeWrite("create", request.getObject(),
+        request.getObject().getObjectCase() == Resource.ObjectCase.NODE))) {
+      return;
+    }
     reply(api.create(request.getObject(), request.getDryRun()), r -> r.object(), out);
   }
 
   @Override
   public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
+    // Apply patches an existing object and creates a new one (Kubernetes' server-side apply).
+    if (!authorized(out, () -> {
+      Resource o = request.getObject();
+      if (o.getObjectCase() == Resource.ObjectCase.OBJECT_NOT_SET) return;
+      Kind kind = Kinds.kindOf(o);
+      String ns = namespaceOf(kind, Kinds.metadata(o).getNamespace());
+      String name = Kinds.metadata(o).getName();
+      authorizer.check(Attributes.of("patch", kind, ns, name));
+      if (!api.exists(kind, ns, name)) authorizer.check(Attributes.of("create", kind, ns, kind == Kind.NODE ? name : ""));
+    })) {
+      return;
+    }
     reply(api.apply(request.getObject(), request.getDryRun()),
         r -> ApplyResponse.newBuilder().setObject(r.object()).setResult(r.result()).build(), out);
   }
 
   @Override
   public void get(GetRequest request, StreamObserver<Resource> out) {
+    if (!authorized(out, () -> authorizer.check(Attributes.of("get", request.getKind(),
+        namespaceOf(request.getKind(), request.getNamespace()), request.getName())))) {
+      return;
+    }
     reply(api.get(request.getKind(), request.getNamespace(), request.getName()), r -> r, out);
   }
 
   @Override
   public void list(ListRequest request, StreamObserver<ListResponse> out) {
+    // An empty namespace lists every namespace: that needs the right cluster-wide, as in Kubernetes.
+    if (!authorized(out, () -> authorizer.check(Attributes.of("list", request.getKind(), request.getNamespace(), "")))) return;
     reply(api.list(request.getKind(), request.getNamespace(), request.getLabelSelector()), r -> r, out);
   }
 
   @Override
   public void update(UpdateRequest request, StreamObserver<Resource> out) {
+    if (!authorized(out, () -> authorizeWrite("update", request.getObject(), true))) return;
     reply(api.update(request.getObject(), request.getDryRun()), r -> r.object(), out);
   }
 
   @Override
   public void updateStatus(UpdateRequest request, StreamObserver<Resource> out) {
+    if (!authorized(out, () -> {
+      Resource o = request.getObject();
+      if (o.getObjectCase() == Resource.ObjectCase.OBJECT_NOT_SET) return;
+      Kind kind = Kinds.kindOf(o);
+      authorizer.check(Attributes.of("update", kind, namespaceOf(kind, Kinds.metadata(o).getNamespace()),
+          Kinds.metadata(o).getName()).subresource("status"));
+    })) {
+      return;
+    }
     reply(api.updateStatus(request.getObject(), request.getDryRun()), r -> r.object(), out);
   }
 
   @Override
   public void delete(DeleteRequest request, StreamObserver<Resource> out) {
+    if (!authorized(out, () -> authorizer.check(Attributes.of("delete", request.getKind(),
+        namespaceOf(request.getKind(), request.getNamespace()), request.getName())))) {
+      return;
+    }
     reply(api.delete(request.getKind(), request.getNamespace(), request.getName(), request.getResourceVersion(),
         request.getGracePeriodSeconds()), r -> r.object(), out);
   }
 
   @Override
   public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
+    // Every kind watched needs watch, in the namespace or (empty) cluster-wide.
+    if (!authorized(out, () -> {
+      List<Kind> kinds = request.getKind() == Kind.KIND_UNSPECIFIED
+          ? List.of(Kind.NAMESPACE, Kind.NODE, Kind.POD, Kind.SERVICE, Kind.ENDPOINTS) : List.of(request.getKind());
+      for (Kind k : kinds) {
+        if (k == Kind.UNRECOGNIZED || !request.getNamespace().isEmpty() && !Kinds.isNamespaced(k)) continue;
+        authorizer.check(Attributes.of("watch", k, request.getNamespace(), ""));
+      }
+    })) {
+      return;
+    }
     ServerCallStreamObserver<WatchEvent> call = (ServerCallStreamObserver<WatchEvent>) out;
     FlowControlledSink sink = new FlowControlledSink(call);
     try {
@@ -147,6 +213,29 @@ public final class ResourcesService extends ResourcesGrpc.ResourcesImplBase {
         }
       }
     }
+  }
+
+  /** Runs the authorization check; on a refusal answers with its status and returns false. */
+  private static boolean authorized(StreamObserver<?> out, Runnable check) {
+    try {
+      check.run();
+      return true;
+    } catch (RuntimeException e) {
+      out.onError(toStatus(e));
+      return false;
+    }
+  }
+
+  private void authorizeWrite(String verb, Resource o, boolean named) {
+    if (o.getObjectCase() == Resource.ObjectCase.OBJECT_NOT_SET) return;
+    Kind kind = Kinds.kindOf(o);
+    authorizer.check(Attributes.of(verb, kind, namespaceOf(kind, Kinds.metadata(o).getNamespace()),
+        named ? Kinds.metadata(o).getName() : ""));
+  }
+
+  /** The namespace a request about one object lands in: "default" when empty, as the write path does. */
+  private static String namespaceOf(Kind kind, String namespace) {
+    return Kinds.isNamespaced(kind) && namespace.isEmpty() ? ResourceDefaults.DEFAULT_NAMESPACE : namespace;
   }
 
   private static <T, R> void reply(CompletableFuture<T> f, Function<T, R> map, StreamObserver<R> out) {

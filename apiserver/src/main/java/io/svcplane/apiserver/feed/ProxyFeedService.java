@@ -7,6 +7,10 @@ import io.svcplane.api.v1.Hello;
 import io.svcplane.api.v1.ProxyFeedGrpc;
 import io.svcplane.api.v1.ProxyRequest;
 import io.svcplane.api.v1.ProxyUpdate;
+import io.svcplane.api.v1.Kind;
+import io.svcplane.apiserver.ApiException;
+import io.svcplane.apiserver.auth.Attributes;
+import io.svcplane.apiserver.auth.RequestAuthorizer;
 import java.util.regex.Pattern;
 
 /** The ProxyFeed gRPC service: a thin adapter from the stream to {@link ProxyFeedHub}. */
@@ -18,6 +22,7 @@ public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
 
   private final ProxyFeedHub hub;
   private final java.util.function.BooleanSupplier serving;
+  private final RequestAuthorizer authorizer;
 
   public ProxyFeedService(ProxyFeedHub hub) {
     this(hub, () -> true);
@@ -25,8 +30,17 @@ public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
 
   /** @param serving false while the apiserver is still folding the log: proxies are told to come back */
   public ProxyFeedService(ProxyFeedHub hub, java.util.function.BooleanSupplier serving) {
+    this(hub, serving, RequestAuthorizer.ALLOW_ALL);
+  }
+
+  /**
+   * @param authorizer decides whether the caller may speak for the node its hello names: it
+   *     registers that Node and writes its status, and reads every service and endpoints
+   */
+  public ProxyFeedService(ProxyFeedHub hub, java.util.function.BooleanSupplier serving, RequestAuthorizer authorizer) {
     this.hub = hub;
     this.serving = serving;
+    this.authorizer = authorizer;
   }
 
   @Override
@@ -69,6 +83,12 @@ public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
           fail(error);
           return;
         }
+        String denied = authorize(req.getHello().getNodeName());
+        if (denied != null) {
+          closed();
+          out.onError(Status.PERMISSION_DENIED.withDescription(denied).asRuntimeException());
+          return;
+        }
         session = hub.open(req.getHello(), out);
         return;
       }
@@ -99,6 +119,23 @@ public final class ProxyFeedService extends ProxyFeedGrpc.ProxyFeedImplBase {
     public void onCompleted() {
       closed();
       out.onCompleted();
+    }
+  }
+
+  /**
+   * Null when the caller may speak for {@code node} (register its Node, write its status, read
+   * what every node is sent); else the Forbidden message. A node proxy's certificate names its
+   * node: it may open the feed for that node only, so every ACK on the stream is that node's.
+   */
+  private String authorize(String node) {
+    try {
+      authorizer.check(Attributes.of("create", Kind.NODE, "", node));
+      authorizer.check(Attributes.of("update", Kind.NODE, "", node).subresource("status"));
+      authorizer.check(Attributes.of("watch", Kind.SERVICE, "", ""));
+      authorizer.check(Attributes.of("watch", Kind.ENDPOINTS, "", ""));
+      return null;
+    } catch (ApiException e) {
+      return e.getMessage();
     }
   }
 
