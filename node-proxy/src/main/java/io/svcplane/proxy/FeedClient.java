@@ -1,6 +1,8 @@
 package io.svcplane.proxy;
 
 import io.grpc.Channel;
+import io.grpc.Status;
+import io.svcplane.security.TlsDiagnosis;
 import io.grpc.stub.StreamObserver;
 import io.svcplane.api.v1.Ack;
 import io.svcplane.api.v1.Hello;
@@ -34,6 +36,7 @@ public final class FeedClient implements AutoCloseable {
   }
 
   private final ProxyFeedGrpc.ProxyFeedStub stub;
+  private final String authority;
   private final String node;
   private final String address;
   private final String mode;
@@ -51,6 +54,7 @@ public final class FeedClient implements AutoCloseable {
 
   public FeedClient(Channel channel, String node, String address, String mode, Supplier<ResumePoint> resume, Handler handler) {
     this.stub = ProxyFeedGrpc.newStub(channel);
+    this.authority = channel.authority();
     this.node = node;
     this.address = address;
     this.mode = mode;
@@ -78,7 +82,7 @@ public final class FeedClient implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        ended(gen, t.toString());
+        ended(gen, problem(t));
       }
 
       @Override
@@ -102,6 +106,24 @@ public final class FeedClient implements AutoCloseable {
     handler.onConnection(false);
     log.info("ProxyFeed stream ended ({}); reconnecting in {} ms", why, delay);
     timer.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** Why the stream ended, worded for the operator when credentials or TLS are the reason. */
+  private String problem(Throwable t) {
+    Status s = Status.fromThrowable(t);
+    if (s.getCode() == Status.Code.PERMISSION_DENIED || s.getCode() == Status.Code.UNAUTHENTICATED) {
+      String why = s.getCode() + ": " + s.getDescription() + " (check this node's --cert-file: its CN must be system:node:"
+          + node + ")";
+      log.warn("the apiserver refused the ProxyFeed for node {}: {}", node, why);
+      return why;
+    }
+    TlsDiagnosis.Problem p = TlsDiagnosis.classify(t);
+    if (p != null) {
+      String why = TlsDiagnosis.explain(p, authority, null);
+      log.warn("ProxyFeed: {}", why);
+      return why;
+    }
+    return t.toString();
   }
 
   public void ack(String version) {

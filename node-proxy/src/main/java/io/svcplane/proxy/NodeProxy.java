@@ -9,6 +9,7 @@ import io.svcplane.proxy.dns.DnsMetrics;
 import io.svcplane.proxy.dns.DnsServer;
 import io.svcplane.proxy.dns.DnsSettings;
 import io.svcplane.proxy.userspace.UserspaceBackend;
+import io.svcplane.security.ClientTls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -20,14 +21,31 @@ import java.util.function.Function;
  * {@link NodeGuardian}.
  */
 public final class NodeProxy implements AutoCloseable {
-  /** Flags of a node proxy; see {@link NodeProxyMain}. {@code dns} null: no DNS server. */
-  public record Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads, DnsSettings dns) {
+  /**
+   * Flags of a node proxy; see {@link NodeProxyMain}. {@code dns} null: no DNS server. {@code tls}:
+   * how it reaches the apiserver (TLS with the cluster CA and the node's client certificate;
+   * plaintext, also when null, only for an apiserver started with --insecure).
+   */
+  public record Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads, DnsSettings dns,
+      ClientTls tls) {
     public Config {
       if (threads <= 0) threads = Runtime.getRuntime().availableProcessors();
+      if (tls == null) tls = ClientTls.plaintext();
     }
 
+    /** Plaintext to the apiserver (an insecure one, as in-process tests run), no DNS. */
     public Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads) {
-      this(node, address, apiserver, mode, dryRunFile, threads, null);
+      this(node, address, apiserver, mode, dryRunFile, threads, (DnsSettings) null, null);
+    }
+
+    /** Plaintext to the apiserver, with DNS. */
+    public Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads, DnsSettings dns) {
+      this(node, address, apiserver, mode, dryRunFile, threads, dns, null);
+    }
+
+    /** TLS (or plaintext) as {@code tls} says, no DNS. */
+    public Config(String node, String address, String apiserver, String mode, Path dryRunFile, int threads, ClientTls tls) {
+      this(node, address, apiserver, mode, dryRunFile, threads, null, tls);
     }
   }
 
@@ -55,7 +73,7 @@ public final class NodeProxy implements AutoCloseable {
     // Bound before the feed connects: a port that cannot be had fails the start at once.
     this.dns = config.dns() == null ? null : DnsServer.start(config.dns(), new DnsMetrics());
     if (dns != null) metrics.addSection(dns.metrics()::prometheusText);
-    this.channel = NettyChannelBuilder.forTarget(config.apiserver()).usePlaintext()
+    this.channel = NettyChannelBuilder.forTarget(config.apiserver(), credentials(config.tls()))
         .keepAliveTime(20, TimeUnit.SECONDS).keepAliveTimeout(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true)
         .maxInboundMessageSize(256 << 20)
         .build();
@@ -63,6 +81,14 @@ public final class NodeProxy implements AutoCloseable {
         + "akka.coordinated-shutdown.exit-jvm = off\nakka.jvm-shutdown-hooks = off").withFallback(ConfigFactory.load());
     this.system = ActorSystem.create(NodeGuardian.create(new NodeGuardian.Settings(
         config.node(), config.address(), channel, backend, metrics, dns == null ? null : dns::publish)), "node-proxy", akkaConfig);
+  }
+
+  private static io.grpc.ChannelCredentials credentials(ClientTls tls) {
+    try {
+      return tls.credentials();
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
   }
 
   public static NodeProxy start(Config config) {

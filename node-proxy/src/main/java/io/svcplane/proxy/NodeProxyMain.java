@@ -1,10 +1,14 @@
 package io.svcplane.proxy;
 
 import io.svcplane.proxy.dns.DnsSettings;
+import io.svcplane.security.ClientTls;
+import io.svcplane.security.TlsDiagnosis;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,6 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "node-proxy", mixinStandardHelpOptions = true,
     description = "Programs forwarding for one node from the apiserver's ProxyFeed.")
 public final class NodeProxyMain implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(NodeProxyMain.class);
+
   @Option(names = "--node", required = true, description = "Name of this node (its Node object).")
   String node;
 
@@ -55,8 +61,44 @@ public final class NodeProxyMain implements Callable<Integer> {
   @Option(names = "--dns-upstream", description = "HOST:PORT (HOST an IP address) to forward names outside the cluster to; without it they are REFUSED.")
   String dnsUpstream;
 
+  @Option(names = "--ca-file", paramLabel = "FILE", description = "CA that signed the apiserver's certificate (PEM): TLS to the apiserver.")
+  Path caFile;
+
+  @Option(names = "--cert-file", paramLabel = "FILE",
+      description = "This node's client certificate (PEM; CN=system:node:NODE, O=system:nodes): the apiserver lets it speak for NODE only.")
+  Path certFile;
+
+  @Option(names = "--key-file", paramLabel = "FILE", description = "Its private key (PEM).")
+  Path keyFile;
+
+  @Option(names = "--insecure", description = "Plaintext to an apiserver started with --insecure (experiments only).")
+  boolean insecure;
+
   @Override
   public Integer call() throws Exception {
+    ClientTls tls;
+    if (insecure) {
+      if (caFile != null || certFile != null || keyFile != null) {
+        System.err.println("node-proxy: --insecure speaks plaintext: it cannot go with --ca-file, --cert-file or --key-file");
+        return 2;
+      }
+      tls = ClientTls.plaintext();
+      log.warn("INSECURE: talking plaintext to the apiserver at {} (--insecure): anyone on the path can read and change what"
+          + " this node forwards", apiserver);
+      int colon = apiserver.lastIndexOf(':');
+      if (colon > 0 && TlsDiagnosis.speaksTls(apiserver.substring(0, colon), Integer.parseInt(apiserver.substring(colon + 1)),
+          java.time.Duration.ofSeconds(2))) {
+        log.warn("the apiserver at {} wants TLS: with --insecure this proxy cannot reach it; give --ca-file, --cert-file and"
+            + " --key-file instead", apiserver);
+      }
+    } else {
+      if (caFile == null || certFile == null || keyFile == null) {
+        System.err.println("node-proxy: the apiserver is reached over TLS with this node's certificate: give --ca-file,"
+            + " --cert-file and --key-file (or --insecure for an apiserver started with --insecure)");
+        return 2;
+      }
+      tls = ClientTls.of(caFile, certFile, keyFile);
+    }
     NodeProxy proxy;
     try {
       DnsSettings dns = null;
@@ -66,7 +108,7 @@ public final class NodeProxyMain implements Callable<Integer> {
       if (dnsPort != 0) {
         dns = DnsSettings.parse(dnsAddress == null ? address : dnsAddress, dnsPort, clusterDomain, dnsTtl, dnsUpstream, threads);
       }
-      proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads, dns));
+      proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads, dns, tls));
     } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("node-proxy: " + e.getMessage());
       return 2;
@@ -76,7 +118,7 @@ public final class NodeProxyMain implements Callable<Integer> {
       metrics = new MetricsServer(new InetSocketAddress(metricsAddress == null ? address : metricsAddress, metricsPort),
           proxy.metrics(), proxy::health);
     }
-    System.out.println("node-proxy " + node + " (" + mode + ") started; apiserver " + apiserver
+    System.out.println("node-proxy " + node + " (" + mode + ") started; apiserver " + apiserver + " " + tls.describe()
         + (metrics != null ? "; metrics on :" + metrics.port() : "")
         + (proxy.dns() != null ? "; DNS for " + proxy.dns().settings().clusterDomain() + " on "
             + proxy.dns().settings().address().getHostAddress() + ":" + proxy.dns().settings().port() : "; DNS off"));

@@ -67,9 +67,9 @@ public final class TlsDiagnosis {
     return null;
   }
 
-  /** One sentence about {@code problem} for a connection to {@code address} made with {@code tls}. */
+  /** One sentence about {@code problem} for a connection to {@code address} made with {@code tls} (null: not known). */
   public static String explain(Problem problem, String address, ClientTls tls) {
-    String ca = tls.caFile() == null ? "the system's trusted CAs" : "the CA in " + tls.caFile();
+    String ca = tls == null ? "the CA this client trusts" : tls.caFile() == null ? "the system's trusted CAs" : "the CA in " + tls.caFile();
     return switch (problem) {
       case SERVER_WANTS_TLS -> "the server at " + address + " wants TLS, and this client spoke plaintext";
       case SERVER_NOT_TLS -> "the server at " + address + " does not speak TLS (an apiserver started with --insecure?)";
@@ -78,7 +78,7 @@ public final class TlsDiagnosis {
       case WRONG_NAME -> "the certificate of the server at " + address + " is not valid for the address "
           + host(address) + " (x509: certificate is valid for other names)";
       case EXPIRED -> "the certificate of the server at " + address + " has expired or is not valid yet";
-      case CLIENT_CERTIFICATE_REFUSED -> tls.certFile() == null
+      case CLIENT_CERTIFICATE_REFUSED -> tls == null || tls.certFile() == null
           ? "the server at " + address + " refused the TLS handshake (does it want a client certificate?)"
           : "the server at " + address + " refused the client certificate " + tls.certFile()
               + " (is it signed by the cluster's CA, and not expired?)";
