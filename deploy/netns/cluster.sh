@@ -146,7 +146,7 @@ start_control_plane() {
   free_port "$HOST_IP" >"$STATE_DIR/apiserver.port"
   spawn apiserver java -Xmx384m -cp "$(jar_cp apiserver)" io.svcplane.apiserver.ApiServerMain \
     --kafka "127.0.0.1:$kafka_port" --bind "$HOST_IP" --port "$(api_port)" --service-cidr "$SERVICE_CIDR" \
-    --node-not-ready-grace 5
+    --node-not-ready-grace 5 --insecure
   spawn controller java -Xmx256m -cp "$(jar_cp endpoint-controller)" io.svcplane.controller.EndpointControllerMain \
     --kafka "127.0.0.1:$kafka_port" --instance-id "netns-$(id_of)"
   wait_for "the apiserver" 180 svcctl get namespaces
@@ -157,7 +157,7 @@ start_proxy() { # N
   local n=$1
   spawn "proxy$n" ip netns exec "$(ns "node$n")" env SVCPLANE_CLUSTER_CIDR="$CLUSTER_CIDR" \
     java -Xmx128m -XX:+UseSerialGC -cp "$(jar_cp node-proxy)" io.svcplane.proxy.NodeProxyMain \
-    --node "node-$n" --address "10.0.0.$n" --apiserver "$HOST_IP:$(api_port)" --mode nftables --metrics-port -1
+    --node "node-$n" --address "10.0.0.$n" --apiserver "$HOST_IP:$(api_port)" --mode nftables --metrics-port -1 --insecure
 }
 
 start_pods() {
