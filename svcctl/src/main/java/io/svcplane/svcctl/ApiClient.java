@@ -1,5 +1,6 @@
 package io.svcplane.svcctl;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -17,6 +18,7 @@ import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.api.v1.UpdateRequest;
 import io.svcplane.api.v1.WatchEvent;
 import io.svcplane.api.v1.WatchRequest;
+import io.svcplane.security.ClientTls;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -30,10 +32,21 @@ final class ApiClient implements AutoCloseable {
   private final ResourcesGrpc.ResourcesStub async;
   private final Duration timeout;
 
+  /** Plaintext, no credentials (an apiserver started with --insecure). */
   ApiClient(ServerAddress server, Duration timeout) {
+    this(server, ClientTls.plaintext(), timeout);
+  }
+
+  ApiClient(ServerAddress server, ClientTls tls, Duration timeout) {
     this.server = server;
     this.timeout = timeout;
-    this.channel = NettyChannelBuilder.forAddress(server.host(), server.port()).usePlaintext().build();
+    ChannelCredentials credentials;
+    try {
+      credentials = tls.credentials();
+    } catch (java.io.IOException e) {
+      throw new CliException("error: " + e.getMessage());
+    }
+    this.channel = NettyChannelBuilder.forAddress(server.host(), server.port(), credentials).build();
     this.blocking = ResourcesGrpc.newBlockingStub(channel);
     this.async = ResourcesGrpc.newStub(channel);
   }

@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.svcplane.api.v1.Kind;
 import io.svcplane.core.Kinds;
+import io.svcplane.security.TlsDiagnosis;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -31,6 +32,49 @@ final class ApiErrors {
     static Op of(Kind kind, String name) {
       return new Op(kind, name, null, null);
     }
+  }
+
+  /** With what svcctl knows of the connection: TLS failures are explained and the fix named. */
+  static String message(StatusRuntimeException e, Op op, Connection connection) {
+    ServerAddress server = connection.server();
+    Status status = e.getStatus();
+    if (status.getCode() == Status.Code.UNAVAILABLE) {
+      TlsDiagnosis.Problem p = TlsDiagnosis.classify(e);
+      if (p == null && !connection.tls().tls() && !refused(e)
+          && TlsDiagnosis.speaksTls(server.host(), server.port(), java.time.Duration.ofSeconds(3))) {
+        p = TlsDiagnosis.Problem.SERVER_WANTS_TLS;
+      }
+      if (p != null) return "Unable to connect to the server: " + TlsDiagnosis.explain(p, server.toString(), connection.tls()) + ".\n"
+          + hint(p, server);
+    }
+    if (status.getCode() == Status.Code.UNAUTHENTICATED && !connection.hasCredentials()) {
+      return message(e, op, server) + "\nsvcctl sent no credentials: give --token (or $" + Connection.TOKEN_ENV
+          + "), --cert-file and --key-file, or a configuration file with --config (bin/svcplane up writes .svcplane/config).";
+    }
+    return message(e, op, server);
+  }
+
+  private static String hint(TlsDiagnosis.Problem p, ServerAddress server) {
+    return switch (p) {
+      case SERVER_WANTS_TLS, UNKNOWN_AUTHORITY -> "Give the cluster's CA with --ca-file and your credentials (--token, or --cert-file"
+          + " and --key-file), or its configuration file with --config (bin/svcplane up writes .svcplane/config, which bin/svcctl"
+          + " reads by default).";
+      case SERVER_NOT_TLS -> "To talk plaintext to it, give the address as --server http://" + server + ".";
+      case WRONG_NAME -> "Use an address the certificate names (bin/svcplane's: 127.0.0.1 or localhost).";
+      case EXPIRED -> "Issue it again (bin/svcplane up renews the local cluster's certificates).";
+      case CLIENT_CERTIFICATE_REFUSED -> "Use a certificate and key issued by the cluster's CA.";
+    };
+  }
+
+  private static boolean refused(StatusRuntimeException e) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException
+          || t instanceof UnresolvedAddressException) {
+        return true;
+      }
+    }
+    String d = e.getStatus().getDescription();
+    return d != null && d.contains("Connection refused");
   }
 
   static String message(StatusRuntimeException e, Op op, ServerAddress server) {

@@ -25,7 +25,9 @@ import picocli.CommandLine.ScopeType;
 // scope INHERIT: every subcommand gets -h/--help (and -V) too, as in kubectl.
 @Command(name = "svcctl", mixinStandardHelpOptions = true, version = "svcctl 0.1.0-SNAPSHOT", scope = ScopeType.INHERIT,
     description = "svcctl controls an svcplane cluster, the way kubectl controls Kubernetes.%n"
-        + "Server: --server HOST:PORT, else $SVCPLANE_SERVER, else 127.0.0.1:6443.",
+        + "Server: --server HOST:PORT, else $SVCPLANE_SERVER, else the configuration's, else 127.0.0.1:6443.%n"
+        + "Configuration (kubeconfig-style: server, CA, token or client certificate): --config, else $SVCPLANE_CONFIG,"
+        + " else ~/.svcplane/config (bin/svcctl: the local cluster's .svcplane/config).",
     subcommands = {GetCommand.class, DescribeCommand.class, CreateCommand.class, ApplyCommand.class,
         DeleteCommand.class, LabelCommand.class, HistoryCommand.class, ReplayCommand.class, LogCommand.class},
     usageHelpAutoWidth = true)
@@ -34,6 +36,26 @@ public final class Svcctl implements Callable<Integer> {
   @Option(names = "--server", scope = ScopeType.INHERIT, paramLabel = "HOST:PORT",
       description = "Address of the apiserver (default: $SVCPLANE_SERVER, else 127.0.0.1:6443).")
   String server;
+
+  @Option(names = {"--config", "--kubeconfig"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "Configuration file: server, CA, credentials (default: $SVCPLANE_CONFIG, else ~/.svcplane/config).")
+  java.nio.file.Path config;
+
+  @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
+      description = "Bearer token for the apiserver (default: $SVCPLANE_TOKEN, else the configuration's). Sent over TLS only.")
+  String token;
+
+  @Option(names = {"--ca-file", "--certificate-authority"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "CA certificate (PEM) that signed the apiserver's certificate.")
+  java.nio.file.Path caFile;
+
+  @Option(names = {"--cert-file", "--client-certificate"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "Client certificate (PEM) to authenticate with: CN = user, O = groups.")
+  java.nio.file.Path certFile;
+
+  @Option(names = {"--key-file", "--client-key"}, scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "Private key (PEM) of the client certificate.")
+  java.nio.file.Path keyFile;
 
   @Option(names = "--request-timeout", scope = ScopeType.INHERIT, paramLabel = "DURATION", defaultValue = "30s",
       description = "How long to wait for one server answer, e.g. 5s, 1m (default: ${DEFAULT-VALUE}).")
@@ -45,6 +67,7 @@ public final class Svcctl implements Callable<Integer> {
 
   Terminal term;
   private ApiClient client;
+  private Connection connection;
 
   public static void main(String[] args) {
     Terminal term = Terminal.system();
@@ -99,7 +122,7 @@ public final class Svcctl implements Callable<Integer> {
     if (e instanceof CliException c) {
       term.err().println(c.getMessage());
     } else if (e instanceof StatusRuntimeException s) {
-      term.err().println(ApiErrors.message(s, ApiErrors.Op.of(null, null), serverAddress()));
+      term.err().println(apiError(s, ApiErrors.Op.of(null, null)));
     } else {
       term.err().println("error: " + e);
       if (term.env().get("SVCCTL_DEBUG") != null) e.printStackTrace(term.err());
@@ -115,11 +138,19 @@ public final class Svcctl implements Callable<Integer> {
   }
 
   ServerAddress serverAddress() {
-    return ServerAddress.resolve(server, term.env());
+    return connection().server();
+  }
+
+  /** Where and how to reach the apiserver: flags, environment, configuration file. */
+  Connection connection() {
+    if (connection == null) {
+      connection = Connection.resolve(new Connection.Flags(server, config, token, caFile, certFile, keyFile), term.env());
+    }
+    return connection;
   }
 
   ApiClient client() {
-    if (client == null) client = new ApiClient(serverAddress(), timeout());
+    if (client == null) client = new ApiClient(serverAddress(), connection().tls(), timeout());
     return client;
   }
 
@@ -165,7 +196,13 @@ public final class Svcctl implements Callable<Integer> {
 
   /** The error message for a failed call about one object. */
   String apiError(StatusRuntimeException e, ApiErrors.Op op) {
-    return ApiErrors.message(e, op, serverAddress());
+    Connection c;
+    try {
+      c = connection();
+    } catch (CliException unreadable) {
+      return ApiErrors.message(e, op, ServerAddress.resolve(server, term.env()));
+    }
+    return ApiErrors.message(e, op, c);
   }
 
   /** True for statuses that mean "no server" (every later call would fail the same way). */

@@ -33,6 +33,11 @@ final class Cli {
     return this;
   }
 
+  Cli env(String name, String value) {
+    env.put(name, value);
+    return this;
+  }
+
   Cli clock(Clock c) {
     this.clock = c;
     return this;
