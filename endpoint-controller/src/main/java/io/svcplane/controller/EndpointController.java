@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
 public final class EndpointController implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EndpointController.class);
 
+  /** At most this many records per poll batch (and so per transaction). */
+  static final int MAX_BATCH_RECORDS = 20_000;
+  /** Bytes one fetch may bring per partition: enough for a full batch over a few partitions. */
+  static final int FETCH_BYTES_PER_PARTITION = 4 << 20;
+
   /** The consumer group of every endpoint controller instance. */
   public static final String DEFAULT_GROUP_ID = "svcplane-endpoint-controller";
 
@@ -68,7 +73,13 @@ public final class EndpointController implements AutoCloseable {
       p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
       p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "10000");
       p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, "2000");
-      p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+      // A controller that is behind folds its backlog in few large batches: each batch costs one
+      // transaction (several broker round trips on the loop's one thread) and one plan per
+      // service it touches, whatever its size. One fetch must be able to fill a poll, hence the
+      // larger per-partition fetch. A caught-up controller still gets small batches: poll returns
+      // what has arrived.
+      p.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(MAX_BATCH_RECORDS));
+      p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(FETCH_BYTES_PER_PARTITION));
       return p;
     }
 

@@ -70,7 +70,8 @@ final class PartitionRebuilder {
     Map<String, Integer> partitionOf = new HashMap<>();
     long records = 0;
     Properties props = clients.consumer(null);
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(EndpointController.MAX_BATCH_RECORDS));
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(EndpointController.FETCH_BYTES_PER_PARTITION));
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20");
     try (KafkaConsumer<String, ResourceEvent> c = new KafkaConsumer<>(props)) {
       List<TopicPartition> all = new ArrayList<>(until.keySet());
