@@ -100,7 +100,7 @@ public final class L4DataPathBench {
       cmd.addAll(List.of(
           "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
           "--node", nodeName(i), "--address", nodeAddress(i), "--apiserver", "127.0.0.1:" + feedPort,
-          "--mode", "userspace", "--threads", v.threads(), "--metrics-port", "-1", "--insecure"));
+          "--mode", "userspace", "--threads", v.threads(), "--metrics-port", "-1", "--insecure", "--dns-port", "0"));
       cmds.add(cmd);
       proxies.add(new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of("/tmp/svcplane-bench-proxy.log").toFile())).start());

@@ -130,7 +130,7 @@ public final class NftablesDataPathBench {
       Process proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx256m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
           "--node", "bench-node", "--address", CLIENT, "--apiserver", "127.0.0.1:" + feedPort, "--mode", "userspace",
-          "--threads", System.getenv().getOrDefault("PROXY_THREADS", "2"), "--metrics-port", "-1", "--insecure")
+          "--threads", System.getenv().getOrDefault("PROXY_THREADS", "2"), "--metrics-port", "-1", "--insecure", "--dns-port", "0")
           .redirectErrorStream(true).redirectOutput(tmp.resolve("proxy.log").toFile()).start();
       processes.add(proxy);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

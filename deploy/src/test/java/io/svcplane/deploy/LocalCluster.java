@@ -113,6 +113,18 @@ final class LocalCluster {
     return m;
   }
 
+  /** A setting `bin/svcplane up` chose and saved in STATE/cluster.env ({@code saved_NAME=value}), or null. */
+  String saved(String name) {
+    try {
+      for (String line : Files.readAllLines(home.resolve("cluster.env"))) {
+        if (line.startsWith("saved_" + name + "=")) return line.substring(("saved_" + name + "=").length()).trim();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   String clusterIp(String suffix) {
     return SERVICE_NET + "." + suffix;
   }

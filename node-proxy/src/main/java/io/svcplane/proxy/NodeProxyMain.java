@@ -3,10 +3,13 @@ package io.svcplane.proxy;
 import io.svcplane.proxy.dns.DnsSettings;
 import io.svcplane.security.ClientTls;
 import io.svcplane.security.TlsDiagnosis;
+import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -44,9 +47,10 @@ public final class NodeProxyMain implements Callable<Integer> {
   @Option(names = "--threads", defaultValue = "0", description = "Event loops of the userspace data path and of the DNS server (default: one per core; DNS at most 4).")
   int threads;
 
-  @Option(names = "--dns-port", defaultValue = "53",
-      description = "UDP and TCP port of the node's DNS server for the cluster's names; 0 turns DNS off (default: ${DEFAULT-VALUE}).")
-  int dnsPort;
+  @Option(names = "--dns-port",
+      description = "UDP and TCP port of the node's DNS server for the cluster's names; 0 turns DNS off (default: 53 when this"
+          + " process may listen there, else no DNS, with a warning).")
+  Integer dnsPort;
 
   @Option(names = "--dns-address", description = "Address of the DNS server (default: --address).")
   String dnsAddress;
@@ -101,13 +105,7 @@ public final class NodeProxyMain implements Callable<Integer> {
     }
     NodeProxy proxy;
     try {
-      DnsSettings dns = null;
-      if (dnsPort < 0 || dnsPort > 65535) {
-        throw new IllegalArgumentException("--dns-port: Invalid value: " + dnsPort + ": must be between 0 and 65535, inclusive (0 turns DNS off)");
-      }
-      if (dnsPort != 0) {
-        dns = DnsSettings.parse(dnsAddress == null ? address : dnsAddress, dnsPort, clusterDomain, dnsTtl, dnsUpstream, threads);
-      }
+      DnsSettings dns = dnsSettings(DnsSettings::mayListen, System.err);
       proxy = NodeProxy.start(new NodeProxy.Config(node, address, apiserver, mode, dryRunFile, threads, dns, tls));
     } catch (IllegalArgumentException | IllegalStateException e) {
       System.err.println("node-proxy: " + e.getMessage());
@@ -132,6 +130,28 @@ public final class NodeProxyMain implements Callable<Integer> {
     }, "node-proxy-stop"));
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The DNS flags checked; null for no DNS. Without --dns-port the port is 53 when
+   * {@code mayListen} says this process may bind it, else DNS is off and {@code err} says why and
+   * which flag to give: a proxy run by a user never fails for want of a privileged port. A port
+   * given explicitly is used as given (and fails the start if it cannot be bound).
+   */
+  DnsSettings dnsSettings(BiPredicate<InetAddress, Integer> mayListen, PrintStream err) {
+    if (dnsPort != null && (dnsPort < 0 || dnsPort > 65535)) {
+      throw new IllegalArgumentException("--dns-port: Invalid value: " + dnsPort + ": must be between 0 and 65535, inclusive (0 turns DNS off)");
+    }
+    if (dnsPort != null && dnsPort == 0) return null;
+    int port = dnsPort == null ? DnsSettings.DEFAULT_PORT : dnsPort;
+    DnsSettings dns = DnsSettings.parse(dnsAddress == null ? address : dnsAddress, port, clusterDomain, dnsTtl, dnsUpstream, threads);
+    if (dnsPort == null && !mayListen.test(dns.address(), port)) {
+      err.println("node-proxy: DNS off: this process may not listen on " + dns.address().getHostAddress() + ":" + port
+          + " (a privileged port: it needs root, CAP_NET_BIND_SERVICE or sysctl net.ipv4.ip_unprivileged_port_start=" + port
+          + "); give another with --dns-port, or --dns-port 0 to silence this");
+      return null;
+    }
+    return dns;
   }
 
   public static void main(String[] args) {

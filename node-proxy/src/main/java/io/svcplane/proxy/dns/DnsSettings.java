@@ -1,7 +1,10 @@
 package io.svcplane.proxy.dns;
 
+import java.net.BindException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 
@@ -15,6 +18,8 @@ import org.xbill.DNS.TextParseException;
 public record DnsSettings(InetAddress address, int port, Name clusterDomain, long ttl, InetSocketAddress upstream, int threads) {
   public static final String DEFAULT_CLUSTER_DOMAIN = "cluster.local";
   public static final long DEFAULT_TTL = 5;
+  /** DNS's port: the only one a C library's resolver (resolv.conf) asks. */
+  public static final int DEFAULT_PORT = 53;
 
   public DnsSettings {
     if (port < 1 || port > 65535) throw new IllegalArgumentException(invalid("--dns-port", port, "must be between 1 and 65535, inclusive"));
@@ -78,6 +83,23 @@ public record DnsSettings(InetAddress address, int port, Name clusterDomain, lon
   static String invalid(String flag, Object value, String rule) {
     String v = value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
     return flag + ": Invalid value: " + v + ": " + rule;
+  }
+
+  /**
+   * Whether this process may listen on {@code port} at {@code address}, found by binding a UDP
+   * socket there for a moment: false only when the kernel refuses with "Permission denied" (a
+   * privileged port without root, CAP_NET_BIND_SERVICE or a lower
+   * net.ipv4.ip_unprivileged_port_start). A port in use, or an address that is not local, counts
+   * as allowed: the real bind then fails with a message that names the flag.
+   */
+  public static boolean mayListen(InetAddress address, int port) {
+    try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(address, port))) {
+      return true;
+    } catch (BindException e) {
+      return e.getMessage() == null || !e.getMessage().contains("Permission denied");
+    } catch (SocketException e) {
+      return true;
+    }
   }
 
   public InetSocketAddress listen() {
