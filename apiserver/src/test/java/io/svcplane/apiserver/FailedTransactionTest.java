@@ -50,6 +50,9 @@ class FailedTransactionTest {
     final AtomicInteger commitsToFail = new AtomicInteger();
     /** Sends to fail from now on. */
     final AtomicInteger sendsToFail = new AtomicInteger();
+    /** initTransactions calls to fail with a timeout, as on a broker still loading its coordinator. */
+    final AtomicInteger initsToFail = new AtomicInteger();
+    final AtomicInteger failedInits = new AtomicInteger();
     /** Every Nth commit fails (0: none); every Mth send fails (0: none). */
     volatile int failEveryCommit;
     volatile int failEverySend;
@@ -67,6 +70,10 @@ class FailedTransactionTest {
       Producer<String, ResourceEvent> real = new KafkaProducer<>(settings);
       return (Producer<String, ResourceEvent>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
           new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+            if (method.getName().equals("initTransactions") && initsToFail.getAndUpdate(c -> Math.max(0, c - 1)) > 0) {
+              failedInits.incrementAndGet();
+              throw new TimeoutException("injected: InitProducerId timed out");
+            }
             if (method.getName().equals("commitTransaction") && failCommit()) {
               failedCommits.incrementAndGet();
               // Never sent: the transaction stays open on the broker.
@@ -99,6 +106,20 @@ class FailedTransactionTest {
 
   static List<Resource> services(TestCluster c, String ns) {
     return c.api().list(ListRequest.newBuilder().setKind(Kind.SERVICE).setNamespace(ns).build()).getItemsList();
+  }
+
+  @Test
+  void anApiserverWhoseProducersTimeOutRegisteringStillStartsAndWrites(TestKafka kafka) throws Exception {
+    FailingProducers producers = new FailingProducers();
+    // A busy broker can take longer than max.block.ms (4 s) to answer InitProducerId: the first
+    // attempts time out, as they did when an apiserver started beside a loaded broker and died.
+    producers.initsToFail.set(5);
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("slow-init").producerFactory(producers))) {
+      assertEquals(5, producers.failedInits.get());
+      String ns = c.newNamespace("init");
+      Resource created = c.create(TestCluster.svc(ns, "web", 80));
+      assertEquals(created, c.get(Kind.SERVICE, ns, "web"));
+    }
   }
 
   @Test

@@ -67,6 +67,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ResourceWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResourceWriter.class);
+  /** How long a producer may take to register its transactional id (each attempt: max.block.ms). */
+  static final Duration INIT_PATIENCE = Duration.ofSeconds(90);
   /** Most writes in one transaction. */
   static final int MAX_BATCH = 2000;
   /**
@@ -272,13 +274,28 @@ public final class ResourceWriter implements AutoCloseable {
     String id = transactionalIds(writerId, slots.length).get(k);
     Producer<String, ResourceEvent> producer = producerFactory.create(
         producerSettings(clients, id, "svcplane-" + writerName.replace('/', '-') + "-" + k));
-    try {
-      producer.initTransactions();
-    } catch (RuntimeException e) {
-      producer.close(Duration.ZERO);
-      throw e;
+    // max.block.ms (4 s) bounds each attempt so that a write never hangs long; registering the id
+    // can take longer while the broker is starting or busy (the coordinator's partition not yet
+    // loaded), and Kafka allows initTransactions to be called again after a timeout.
+    long deadline = System.nanoTime() + INIT_PATIENCE.toNanos();
+    int attempts = 0;
+    while (true) {
+      try {
+        attempts++;
+        producer.initTransactions();
+        return producer;
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        if (System.nanoTime() - deadline >= 0) {
+          producer.close(Duration.ZERO);
+          throw new org.apache.kafka.common.errors.TimeoutException("registering transactional id " + id + " with the broker timed out "
+              + attempts + " times in " + INIT_PATIENCE.toSeconds() + " s: " + e.getMessage(), e);
+        }
+        log.info("registering transactional id {} with the broker is slow ({}); trying again", id, e.getMessage());
+      } catch (RuntimeException e) {
+        producer.close(Duration.ZERO);
+        throw e;
+      }
     }
-    return producer;
   }
 
   /** Called once, with the reason, when another apiserver fences this one. */
