@@ -11,6 +11,7 @@
 #   cluster.sh wait-programmed          wait until every node proxy ACKed all the apiserver has
 #   cluster.sh kill-proxy N             kill -9 node N's proxy (its table stays behind)
 #   cluster.sh restart-proxy N          start node N's proxy again
+#   cluster.sh stop-proxy N             SIGTERM node N's proxy and wait until it exited
 #
 # Layout (N = NODES, default 3; P = PODS_PER_NODE, default 2):
 #
@@ -358,5 +359,8 @@ case "${1:-}" in
   wait-programmed) wait_for "every node proxy to ACK the apiserver's state" 120 proxies_caught_up ;;
   kill-proxy) kill -KILL "$(cat "$(pidfile "proxy$2")")"; while alive "proxy$2"; do sleep 0.1; done ;;
   restart-proxy) start_proxy "$2" ;;
-  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+  stop-proxy)
+    kill -TERM "$(cat "$(pidfile "proxy$2")")"
+    wait_for "node $2's proxy to exit" 30 bash -c '! kill -0 "$1" 2>/dev/null' _ "$(cat "$(pidfile "proxy$2")")" ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

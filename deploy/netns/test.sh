@@ -19,7 +19,7 @@ trap '"$C" down' EXIT
 trap 'exit 143' TERM INT
 "$C" up >&2
 
-CHECKS=6
+CHECKS=7
 FAILED=0
 N=0
 echo "TAP version 13"
@@ -120,12 +120,32 @@ t_kill_restart() {
   expect_same "pods reached through node 2" "$(all_pods | sort)" "$(seen <<<"$out")"
 }
 
+t_stop_removes_table() {
+  local n=$NODES before after tables
+  # Someone else's table on the node: stopping the proxy must leave it exactly as it was.
+  "$C" exec "node$n" nft -f - <<'EOF' || return 1
+table inet host-filter {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    tcp dport 22 accept
+  }
+}
+EOF
+  before=$("$C" exec "node$n" nft list table inet host-filter)
+  "$C" stop-proxy "$n" || return 1
+  tables=$("$C" exec "node$n" nft list tables)
+  expect_same "tables after SIGTERM" "table inet host-filter" "$tables" || return 1
+  after=$("$C" exec "node$n" nft list table inet host-filter)
+  expect_same "the other table" "$before" "$after"
+}
+
 check "a ClusterIP reaches pods on every node, spreading over all of them" t_clusterip_spreads
 check "NodePort on each node address reaches every pod (externalTrafficPolicy Cluster, masqueraded)" t_nodeport_every_node
 check "externalTrafficPolicy Local only uses the node's own pods and keeps the client address" t_local_policy
 check "ClientIP affinity keeps each client on one pod" t_affinity
 check "a pod turned not-ready gets no new connections once every proxy ACKed" t_not_ready
 check "a proxy killed with kill -9 and restarted leaves one correct table" t_kill_restart
+check "a proxy stopped with SIGTERM deletes its table and leaves other tables alone" t_stop_removes_table
 
 echo "# $((CHECKS - FAILED))/$CHECKS checks passed"
 [ "$FAILED" = 0 ]

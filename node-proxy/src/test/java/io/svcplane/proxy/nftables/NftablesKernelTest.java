@@ -287,6 +287,39 @@ class NftablesKernelTest {
     assertEquals(Set.of(LOCAL_A + ":8080"), fromClient("10.96.0.10:80", 5).byEndpoint().keySet());
   }
 
+  @Test
+  void tablesOfOthersOnTheNodeAreLeftExactlyAsTheyWere() throws Exception {
+    // What a host typically has besides the proxy: a firewall and an iptables-nft nat table.
+    node.run("nft", "add", "table", "inet", "host-filter");
+    node.run("nft", "add", "chain", "inet", "host-filter", "input", "{ type filter hook input priority 0; policy accept; }");
+    node.run("nft", "add", "rule", "inet", "host-filter", "input", "tcp", "dport", "22", "accept");
+    node.run("nft", "add", "table", "ip", "nat");
+    node.run("nft", "add", "chain", "ip", "nat", "POSTROUTING", "{ type nat hook postrouting priority srcnat; policy accept; }");
+    node.run("nft", "add", "rule", "ip", "nat", "POSTROUTING", "oifname", "\"no-such0\"", "masquerade");
+    try {
+      String filterBefore = node.run("nft", "list", "table", "inet", "host-filter");
+      String natBefore = node.run("nft", "list", "table", "ip", "nat");
+      ServicePortRule web = clusterIp("web", "10.96.0.10", 80, local(LOCAL_A), remote(REMOTE_A));
+      // A crashed proxy's table, a restart's full sync, a partial sync, then a clean stop.
+      new NftablesBackend(new NodeNetwork("node-1", List.of(NODE_IP), "10.244.0.0/16"), NftCommand.inNetns(node.name))
+          .apply(table(web));
+      NftablesBackend b = backend();
+      b.apply(table(web));
+      assertTrue(b.lastSync().full());
+      b.apply(table(withEndpoints(web, local(LOCAL_A))));
+      assertFalse(b.lastSync().full());
+      assertEquals(Set.of(LOCAL_A + ":8080"), fromClient("10.96.0.10:80", 5).byEndpoint().keySet());
+      b.close();
+
+      assertEquals(List.of("table inet host-filter", "table ip nat"), tables());
+      assertEquals(filterBefore, node.run("nft", "list", "table", "inet", "host-filter"));
+      assertEquals(natBefore, node.run("nft", "list", "table", "ip", "nat"));
+    } finally {
+      node.run("nft", "delete", "table", "inet", "host-filter");
+      node.run("nft", "delete", "table", "ip", "nat");
+    }
+  }
+
   private static List<String> tables() throws IOException {
     return lab.tables();
   }

@@ -267,4 +267,15 @@ class RulesetPlannerTest {
     assertTrue(s.contains("\t\t\t10.244.1.2 . 10.244.1.2,\n"), s);
     assertFalse(s.contains("10.244.2.2 . 10.244.2.2"), s);
   }
+
+  @Test
+  void aNodeAddressOrClusterCidrNftCannotTakeIsRefusedUpFront() {
+    var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new NodeNetwork("node-1", List.of("fd00::1"), ""));
+    assertEquals("node address: Invalid value: \"fd00::1\": the nftables backend needs an IPv4 address such as 10.0.0.1",
+        e.getMessage());
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new NodeNetwork("node-1", List.of("10.0.0.1"), "10.244.0.0"));
+    assertEquals("cluster CIDR: Invalid value: \"10.244.0.0\": must be an IPv4 CIDR such as 10.244.0.0/16", e.getMessage());
+  }
 }
