@@ -4,7 +4,8 @@ import io.svcplane.core.forwarding.Protocol;
 
 /**
  * The named sets and maps of the {@code ip svcplane} table. Endpoint maps are flat, one per
- * protocol, keyed by the service's address, port and slot: their size does not depend on how many
+ * protocol (and one more per protocol for service ports whose endpoints listen on different
+ * ports), keyed by the service's address, port and slot: their size does not depend on how many
  * endpoints a service has, and a change to one service is a few element updates. (kube-proxy's
  * shape, an anonymous numgen map per service chain, costs the kernel far more to load at 10,000
  * services.)
@@ -28,6 +29,13 @@ public enum NftSet {
   TCP_NODEPORT_ENDPOINTS("tcp-nodeport-endpoints", nodePortEndpointsType("tcp"), Kind.STATIC),
   UDP_NODEPORT_ENDPOINTS("udp-nodeport-endpoints", nodePortEndpointsType("udp"), Kind.STATIC),
   SCTP_NODEPORT_ENDPOINTS("sctp-nodeport-endpoints", nodePortEndpointsType("sctp"), Kind.STATIC),
+  // Service ports whose endpoints listen on different ports (a named targetPort): the value carries the port.
+  TCP_ENDPOINTS_MIXED_PORTS("tcp-endpoints-mixed-ports", endpointsMixedPortsType("tcp"), Kind.STATIC),
+  UDP_ENDPOINTS_MIXED_PORTS("udp-endpoints-mixed-ports", endpointsMixedPortsType("udp"), Kind.STATIC),
+  SCTP_ENDPOINTS_MIXED_PORTS("sctp-endpoints-mixed-ports", endpointsMixedPortsType("sctp"), Kind.STATIC),
+  TCP_NODEPORT_ENDPOINTS_MIXED_PORTS("tcp-nodeport-endpoints-mixed-ports", nodePortEndpointsMixedPortsType("tcp"), Kind.STATIC),
+  UDP_NODEPORT_ENDPOINTS_MIXED_PORTS("udp-nodeport-endpoints-mixed-ports", nodePortEndpointsMixedPortsType("udp"), Kind.STATIC),
+  SCTP_NODEPORT_ENDPOINTS_MIXED_PORTS("sctp-nodeport-endpoints-mixed-ports", nodePortEndpointsMixedPortsType("sctp"), Kind.STATIC),
   TCP_AFFINITY("tcp-affinity", affinityType("tcp"), Kind.DYNAMIC),
   UDP_AFFINITY("udp-affinity", affinityType("udp"), Kind.DYNAMIC),
   SCTP_AFFINITY("sctp-affinity", affinityType("sctp"), Kind.DYNAMIC);
@@ -54,10 +62,18 @@ public enum NftSet {
   // inet_service) can; and a 5-part typeof with "meta l4proto" breaks "nft list". Hence one map
   // and one affinity set per protocol.
   private static String endpointsType(String p) {
-    return "typeof ip daddr . " + p + " dport . numgen random mod 1 : ip daddr . " + p + " dport";
+    return "typeof ip daddr . " + p + " dport . numgen random mod 1 : ip daddr";
   }
 
   private static String nodePortEndpointsType(String p) {
+    return "typeof " + p + " dport . numgen random mod 1 : ip daddr";
+  }
+
+  private static String endpointsMixedPortsType(String p) {
+    return "typeof ip daddr . " + p + " dport . numgen random mod 1 : ip daddr . " + p + " dport";
+  }
+
+  private static String nodePortEndpointsMixedPortsType(String p) {
     return "typeof " + p + " dport . numgen random mod 1 : ip daddr . " + p + " dport";
   }
 
@@ -95,6 +111,22 @@ public enum NftSet {
       case TCP -> TCP_NODEPORT_ENDPOINTS;
       case UDP -> UDP_NODEPORT_ENDPOINTS;
       case SCTP -> SCTP_NODEPORT_ENDPOINTS;
+    };
+  }
+
+  public static NftSet endpointsMixedPorts(Protocol p) {
+    return switch (p) {
+      case TCP -> TCP_ENDPOINTS_MIXED_PORTS;
+      case UDP -> UDP_ENDPOINTS_MIXED_PORTS;
+      case SCTP -> SCTP_ENDPOINTS_MIXED_PORTS;
+    };
+  }
+
+  public static NftSet nodePortEndpointsMixedPorts(Protocol p) {
+    return switch (p) {
+      case TCP -> TCP_NODEPORT_ENDPOINTS_MIXED_PORTS;
+      case UDP -> UDP_NODEPORT_ENDPOINTS_MIXED_PORTS;
+      case SCTP -> SCTP_NODEPORT_ENDPOINTS_MIXED_PORTS;
     };
   }
 

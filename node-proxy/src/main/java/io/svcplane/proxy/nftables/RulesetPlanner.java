@@ -14,8 +14,13 @@ import java.util.Map;
  *
  * <p>The path of a new connection: the {@code services} chain looks up {@code ip daddr .
  * meta l4proto . th dport} in {@code service-ips} (or the NodePort in {@code service-nodeports})
- * and jumps to a chain shared by every service port with the same endpoint count, e.g. {@code
- * cluster-tcp-3}: {@code dnat ip to ip daddr . tcp dport . numgen random mod 3 map @tcp-endpoints}.
+ * and jumps to a chain shared by every service port with the same endpoint count and target port,
+ * e.g. {@code cluster-tcp-3-to-8080}: {@code dnat ip to ip daddr . tcp dport . numgen random mod 3
+ * map @tcp-endpoints : 8080}. The endpoint maps hold addresses only, since nearly every service
+ * port sends to one target port: nft parses and loads an element with a one-part value about a
+ * fifth faster than one with {@code address . port}. A service port whose endpoints listen on
+ * different ports (a named targetPort) uses the {@code -mixed-ports} maps, whose values carry the
+ * port, and chains named {@code -to-mixed}.
  * ClientIP affinity adds one lookup per slot in a per-protocol timed set of (client, service
  * address, port, slot) before the random pick; the chosen slot is recorded by the slot's chain.
  * Connections still addressed to a ClusterIP after DNAT (no endpoints, unknown port) and NodePorts
@@ -60,11 +65,13 @@ public final class RulesetPlanner {
       String ip = rule.clusterIp();
       elements.add(new NftElement(NftSet.CLUSTER_IPS, ip, ""));
       if (!clusterSlots.isEmpty()) {
-        NftChain entry = clusterChains(p, clusterSlots.size(), rule.affinitySeconds(), chains);
+        int port = targetPort(clusterSlots);
+        NftChain entry = clusterChains(p, clusterSlots.size(), port, rule.affinitySeconds(), chains);
         elements.add(new NftElement(NftSet.SERVICE_IPS, ip + " . " + p.lower() + " . " + rule.port(), "goto " + entry.name()));
+        NftSet map = port > 0 ? NftSet.endpoints(p) : NftSet.endpointsMixedPorts(p);
+        String keyPrefix = ip + " . " + rule.port() + " . ";
         for (int i = 0; i < clusterSlots.size(); i++) {
-          Endpoint e = clusterSlots.get(i);
-          elements.add(new NftElement(NftSet.endpoints(p), ip + " . " + rule.port() + " . " + i, e.ip() + " . " + e.port()));
+          elements.add(new NftElement(map, keyPrefix + i, value(clusterSlots.get(i), port)));
         }
       }
     }
@@ -73,11 +80,12 @@ public final class RulesetPlanner {
       if (externalSlots.isEmpty()) {
         elements.add(new NftElement(NftSet.NO_ENDPOINT_NODEPORTS, key, ""));
       } else {
-        NftChain entry = externalChains(p, externalSlots.size(), rule.externalLocal(), rule.affinitySeconds(), chains);
+        int port = targetPort(externalSlots);
+        NftChain entry = externalChains(p, externalSlots.size(), port, rule.externalLocal(), rule.affinitySeconds(), chains);
         elements.add(new NftElement(NftSet.SERVICE_NODEPORTS, key, "goto " + entry.name()));
+        NftSet map = port > 0 ? NftSet.nodePortEndpoints(p) : NftSet.nodePortEndpointsMixedPorts(p);
         for (int i = 0; i < externalSlots.size(); i++) {
-          Endpoint e = externalSlots.get(i);
-          elements.add(new NftElement(NftSet.nodePortEndpoints(p), rule.nodePort() + " . " + i, e.ip() + " . " + e.port()));
+          elements.add(new NftElement(map, rule.nodePort() + " . " + i, value(externalSlots.get(i), port)));
         }
       }
     }
@@ -93,68 +101,97 @@ public final class RulesetPlanner {
     return new ServicePortPlan(rule.name(), clusterSlots, externalSlots, elements, List.copyOf(chains.values()));
   }
 
-  /** Adds the chains of ClusterIP traffic with {@code n} endpoints to {@code out}; returns the entry chain. */
-  private NftChain clusterChains(Protocol p, int n, int affinitySeconds, Map<String, NftChain> out) {
+  /** The port every slot's endpoint listens on, or 0 when they differ. */
+  private static int targetPort(List<Endpoint> slots) {
+    int port = slots.get(0).port();
+    for (Endpoint e : slots) {
+      if (e.port() != port) return 0;
+    }
+    return port;
+  }
+
+  /** An endpoint map's value: the address, plus the port when the chain cannot supply it. */
+  private static String value(Endpoint e, int port) {
+    return port > 0 ? e.ip() : e.ip() + " . " + e.port();
+  }
+
+  /** "-to-8080", or "-to-mixed" when the endpoints' ports differ. */
+  private static String toPort(int port) {
+    return port > 0 ? "-to-" + port : "-to-mixed";
+  }
+
+  /** " : 8080" after a lookup in an address map; nothing after a lookup in a mixed-ports map. */
+  private static String dnatPort(int port) {
+    return port > 0 ? " : " + port : "";
+  }
+
+  /**
+   * Adds the chains of ClusterIP traffic with {@code n} endpoints listening on {@code port} (0:
+   * on different ports) to {@code out}; returns the entry chain.
+   */
+  private NftChain clusterChains(Protocol p, int n, int port, int affinitySeconds, Map<String, NftChain> out) {
     String proto = p.lower();
     String masquerade = node.clusterCidr().isEmpty()
         ? MARK_FOR_MASQUERADE
         : "ip saddr != " + node.clusterCidr() + " " + MARK_FOR_MASQUERADE;
     String keyPrefix = "ip daddr . " + proto + " dport";
-    String map = "@" + NftSet.endpoints(p).setName();
+    String map = "@" + (port > 0 ? NftSet.endpoints(p) : NftSet.endpointsMixedPorts(p)).setName();
     if (affinitySeconds <= 0) {
-      return add(out, new NftChain("cluster-" + proto + "-" + n, List.of(
+      return add(out, new NftChain("cluster-" + proto + "-" + n + toPort(port), List.of(
           masquerade,
-          "meta l4proto " + proto + " dnat ip to " + keyPrefix + " . numgen random mod " + n + " map " + map), 1));
+          "meta l4proto " + proto + " dnat ip to " + keyPrefix + " . numgen random mod " + n + " map " + map + dnatPort(port)), 1));
     }
     String slotPrefix = "cluster-" + proto + "-affinity-" + affinitySeconds + "-slot-";
     for (int i = 0; i < n; i++) {
-      add(out, slotChain(slotPrefix + i, p, i, affinitySeconds, keyPrefix, map));
+      add(out, slotChain(slotPrefix + i + toPort(port), p, i, affinitySeconds, keyPrefix, map, port));
     }
-    return add(out, affinityChain("cluster-" + proto + "-" + n + "-affinity-" + affinitySeconds, p, n, masquerade, slotPrefix));
+    return add(out, affinityChain("cluster-" + proto + "-" + n + toPort(port) + "-affinity-" + affinitySeconds, p, n,
+        masquerade, slotPrefix, toPort(port)));
   }
 
-  private NftChain externalChains(Protocol p, int n, boolean local, int affinitySeconds, Map<String, NftChain> out) {
+  private NftChain externalChains(Protocol p, int n, int port, boolean local, int affinitySeconds, Map<String, NftChain> out) {
     String proto = p.lower();
-    String name = (local ? "external-local-" : "external-") + proto + "-" + n;
+    String name = (local ? "external-local-" : "external-") + proto + "-" + n + toPort(port);
     // Cluster policy: the endpoint may be on another node, which would answer the client directly.
     String masquerade = local ? null : MARK_FOR_MASQUERADE;
     String keyPrefix = proto + " dport";
-    String map = "@" + NftSet.nodePortEndpoints(p).setName();
+    String map = "@" + (port > 0 ? NftSet.nodePortEndpoints(p) : NftSet.nodePortEndpointsMixedPorts(p)).setName();
     if (affinitySeconds <= 0) {
       List<String> rules = new ArrayList<>();
       if (masquerade != null) rules.add(masquerade);
-      rules.add("meta l4proto " + proto + " dnat ip to " + keyPrefix + " . numgen random mod " + n + " map " + map);
+      rules.add("meta l4proto " + proto + " dnat ip to " + keyPrefix + " . numgen random mod " + n + " map " + map + dnatPort(port));
       return add(out, new NftChain(name, rules, 1));
     }
     String slotPrefix = "external-" + proto + "-affinity-" + affinitySeconds + "-slot-";
     for (int i = 0; i < n; i++) {
-      add(out, slotChain(slotPrefix + i, p, i, affinitySeconds, keyPrefix, map));
+      add(out, slotChain(slotPrefix + i + toPort(port), p, i, affinitySeconds, keyPrefix, map, port));
     }
-    return add(out, affinityChain(name + "-affinity-" + affinitySeconds, p, n, masquerade, slotPrefix));
+    return add(out, affinityChain(name + "-affinity-" + affinitySeconds, p, n, masquerade, slotPrefix, toPort(port)));
   }
 
   /** Seen before in the affinity set: back to that slot. Otherwise a random slot. */
-  private static NftChain affinityChain(String name, Protocol p, int n, String masquerade, String slotPrefix) {
+  private static NftChain affinityChain(String name, Protocol p, int n, String masquerade, String slotPrefix,
+      String slotSuffix) {
     String set = "@" + NftSet.affinity(p).setName();
     List<String> rules = new ArrayList<>();
     if (masquerade != null) rules.add(masquerade);
     for (int i = 0; i < n; i++) {
-      rules.add(affinityKey(p, i) + " " + set + " goto " + slotPrefix + i);
+      rules.add(affinityKey(p, i) + " " + set + " goto " + slotPrefix + i + slotSuffix);
     }
     StringBuilder pick = new StringBuilder("numgen random mod ").append(n).append(" vmap { ");
     for (int i = 0; i < n; i++) {
       if (i > 0) pick.append(", ");
-      pick.append(i).append(" : goto ").append(slotPrefix).append(i);
+      pick.append(i).append(" : goto ").append(slotPrefix).append(i).append(slotSuffix);
     }
     rules.add(pick.append(" }").toString());
     return new NftChain(name, rules, 1);
   }
 
   /** Remembers that this client got slot {@code i}, then DNATs to it. */
-  private static NftChain slotChain(String name, Protocol p, int i, int seconds, String keyPrefix, String map) {
+  private static NftChain slotChain(String name, Protocol p, int i, int seconds, String keyPrefix, String map, int port) {
     return new NftChain(name, List.of(
         "update @" + NftSet.affinity(p).setName() + " { " + affinityKey(p, i) + " timeout " + seconds + "s }",
-        "meta l4proto " + p.lower() + " dnat ip to " + keyPrefix + " . " + slot(i) + " map " + map), 0);
+        "meta l4proto " + p.lower() + " dnat ip to " + keyPrefix + " . " + slot(i) + " map " + map + dnatPort(port)), 0);
   }
 
   private static String affinityKey(Protocol p, int slot) {

@@ -236,6 +236,25 @@ class NftablesKernelTest {
   }
 
   @Test
+  void endpointsListeningOnDifferentPortsAreEachReachedOnTheirOwnPort() throws Exception {
+    // A named targetPort that resolves to 8080 on one pod and 9090 on another.
+    ServicePortRule named = withNodePort(clusterIp("named", "10.96.0.10", 80, local(LOCAL_A), ready(LOCAL_B, 9090, "node-1")),
+        30080, false);
+    NftablesBackend b = backend();
+    b.apply(table(named, clusterIp("web", "10.96.0.20", 80, local(LOCAL_A))));
+
+    Set<String> both = Set.of(LOCAL_A + ":8080", LOCAL_B + ":9090");
+    assertEquals(both, fromClient("10.96.0.10:80", 40).byEndpoint().keySet());
+    assertEquals(both, fromClient(NODE_IP + ":30080", 40).byEndpoint().keySet());
+
+    // Back to one port: a partial sync moves the service into the address-only map.
+    b.apply(table(withEndpoints(named, local(LOCAL_A), ready(LOCAL_B, 8080, "node-1")), clusterIp("web", "10.96.0.20", 80, local(LOCAL_A))));
+    assertFalse(b.lastSync().full());
+    assertEquals(Set.of(LOCAL_A + ":8080", LOCAL_B + ":8080"), fromClient("10.96.0.10:80", 40).byEndpoint().keySet());
+    assertEquals(Set.of(LOCAL_A + ":8080"), fromClient("10.96.0.20:80", 3).byEndpoint().keySet());
+  }
+
+  @Test
   void theListedTableHoldsTheRenderedElements() throws Exception {
     backend().apply(table(
         withNodePort(clusterIp("web", "10.96.0.10", 80, local(LOCAL_A), remote(REMOTE_A)), 30080, false),
@@ -243,13 +262,13 @@ class NftablesKernelTest {
 
     String listed = node.run("nft", "list", "table", "ip", "svcplane");
 
-    assertTrue(listed.contains("10.96.0.10 . 80 . 0 : 10.244.1.2 . 8080"), listed);
-    assertTrue(listed.contains("10.96.0.10 . 80 . 1 : 10.244.2.2 . 8080"), listed);
-    assertTrue(listed.contains("10.96.0.11 . 443 . 0 : 10.244.2.3 . 8080"), listed);
-    assertTrue(listed.contains("30080 . 1 : 10.244.2.2 . 8080"), listed);
-    assertTrue(listed.contains("chain cluster-tcp-2 {"), listed);
-    assertTrue(listed.contains("chain cluster-tcp-1 {"), listed);
-    assertTrue(listed.contains("chain external-tcp-2 {"), listed);
+    assertTrue(listed.contains("10.96.0.10 . 80 . 0 : 10.244.1.2"), listed);
+    assertTrue(listed.contains("10.96.0.10 . 80 . 1 : 10.244.2.2"), listed);
+    assertTrue(listed.contains("10.96.0.11 . 443 . 0 : 10.244.2.3"), listed);
+    assertTrue(listed.contains("30080 . 1 : 10.244.2.2"), listed);
+    assertTrue(listed.contains("chain cluster-tcp-2-to-8080 {"), listed);
+    assertTrue(listed.contains("chain cluster-tcp-1-to-8080 {"), listed);
+    assertTrue(listed.contains("chain external-tcp-2-to-8080 {"), listed);
   }
 
   @Test

@@ -126,7 +126,7 @@ class NftablesProxyEndToEndTest {
 
       // Someone else puts an element where the next service goes: nft refuses the partial sync,
       // the proxy NACKs, retries with a full sync and ACKs.
-      lab.node.run("nft", "add", "element", "ip", "svcplane", "service-ips", "{ 10.96.0.11 . tcp . 80 : goto cluster-tcp-2 }");
+      lab.node.run("nft", "add", "element", "ip", "svcplane", "service-ips", "{ 10.96.0.11 . tcp . 80 : goto cluster-tcp-2-to-8080 }");
       api.create(CreateRequest.newBuilder().setObject(service("api", "10.96.0.11", 0)).build());
       api.create(CreateRequest.newBuilder().setObject(endpoints("api", List.<String[]>of(at(REMOTE_A, "node-2")), List.of())).build());
       awaitProgrammed(api, acked);

@@ -17,8 +17,8 @@ import java.util.List;
  * </pre>
  *
  * The client reaches ClusterIPs through node-1 (route 10.96.0.0/16 via 10.0.0.1), as traffic from
- * outside the cluster would. Every pod serves TCP and UDP on port 8080 and answers with its own
- * address and the client address it saw.
+ * outside the cluster would. Every pod serves TCP and UDP on port 8080 (10.244.1.3 on 9090 too) and
+ * answers with its own address and the client address it saw.
  */
 final class NodeLab implements AutoCloseable {
   static final String LOCAL_A = "10.244.1.2";
@@ -80,7 +80,7 @@ final class NodeLab implements AutoCloseable {
     pods.run("ip", "link", "set", "eth0", "up");
     pods.run("ip", "route", "add", "default", "via", "10.244.1.1");
     for (Netns ns : all) ns.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0");
-    pods.serve(LOCAL_A + ":8080", LOCAL_B + ":8080");
+    pods.serve(LOCAL_A + ":8080", LOCAL_B + ":8080", LOCAL_B + ":9090");
     out.serve(REMOTE_A + ":8080", REMOTE_B + ":8080");
   }
 

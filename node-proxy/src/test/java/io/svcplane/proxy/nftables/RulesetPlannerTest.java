@@ -86,57 +86,81 @@ class RulesetPlannerTest {
         		type ipv4_addr . inet_proto . inet_service : verdict
         		size 1024
         		elements = {
-        			10.96.0.53 . udp . 53 : goto cluster-udp-1,
-        			10.96.0.20 . tcp . 80 : goto cluster-tcp-2,
-        			10.96.0.30 . tcp . 443 : goto cluster-tcp-2-affinity-600,
-        			10.96.0.10 . tcp . 80 : goto cluster-tcp-2,
+        			10.96.0.53 . udp . 53 : goto cluster-udp-1-to-5353,
+        			10.96.0.20 . tcp . 80 : goto cluster-tcp-2-to-9090,
+        			10.96.0.30 . tcp . 443 : goto cluster-tcp-2-to-8443-affinity-600,
+        			10.96.0.10 . tcp . 80 : goto cluster-tcp-2-to-8080,
         		}
         	}
         	map service-nodeports {
         		type inet_proto . inet_service : verdict
         		size 1024
         		elements = {
-        			tcp . 30090 : goto external-local-tcp-1,
-        			tcp . 30080 : goto external-tcp-2,
+        			tcp . 30090 : goto external-local-tcp-1-to-9090,
+        			tcp . 30080 : goto external-tcp-2-to-8080,
         		}
         	}
         	map tcp-endpoints {
-        		typeof ip daddr . tcp dport . numgen random mod 1 : ip daddr . tcp dport
+        		typeof ip daddr . tcp dport . numgen random mod 1 : ip daddr
         		size 1024
         		elements = {
-        			10.96.0.20 . 80 . 0 : 10.244.1.2 . 9090,
-        			10.96.0.20 . 80 . 1 : 10.244.2.2 . 9090,
-        			10.96.0.30 . 443 . 0 : 10.244.1.3 . 8443,
-        			10.96.0.30 . 443 . 1 : 10.244.2.3 . 8443,
-        			10.96.0.10 . 80 . 0 : 10.244.1.2 . 8080,
-        			10.96.0.10 . 80 . 1 : 10.244.2.2 . 8080,
+        			10.96.0.20 . 80 . 0 : 10.244.1.2,
+        			10.96.0.20 . 80 . 1 : 10.244.2.2,
+        			10.96.0.30 . 443 . 0 : 10.244.1.3,
+        			10.96.0.30 . 443 . 1 : 10.244.2.3,
+        			10.96.0.10 . 80 . 0 : 10.244.1.2,
+        			10.96.0.10 . 80 . 1 : 10.244.2.2,
         		}
         	}
         	map udp-endpoints {
-        		typeof ip daddr . udp dport . numgen random mod 1 : ip daddr . udp dport
+        		typeof ip daddr . udp dport . numgen random mod 1 : ip daddr
         		size 1024
         		elements = {
-        			10.96.0.53 . 53 . 0 : 10.244.2.3 . 5353,
+        			10.96.0.53 . 53 . 0 : 10.244.2.3,
         		}
         	}
         	map sctp-endpoints {
-        		typeof ip daddr . sctp dport . numgen random mod 1 : ip daddr . sctp dport
+        		typeof ip daddr . sctp dport . numgen random mod 1 : ip daddr
         		size 1024
         	}
         	map tcp-nodeport-endpoints {
-        		typeof tcp dport . numgen random mod 1 : ip daddr . tcp dport
+        		typeof tcp dport . numgen random mod 1 : ip daddr
         		size 1024
         		elements = {
-        			30090 . 0 : 10.244.1.2 . 9090,
-        			30080 . 0 : 10.244.1.2 . 8080,
-        			30080 . 1 : 10.244.2.2 . 8080,
+        			30090 . 0 : 10.244.1.2,
+        			30080 . 0 : 10.244.1.2,
+        			30080 . 1 : 10.244.2.2,
         		}
         	}
         	map udp-nodeport-endpoints {
-        		typeof udp dport . numgen random mod 1 : ip daddr . udp dport
+        		typeof udp dport . numgen random mod 1 : ip daddr
         		size 1024
         	}
         	map sctp-nodeport-endpoints {
+        		typeof sctp dport . numgen random mod 1 : ip daddr
+        		size 1024
+        	}
+        	map tcp-endpoints-mixed-ports {
+        		typeof ip daddr . tcp dport . numgen random mod 1 : ip daddr . tcp dport
+        		size 1024
+        	}
+        	map udp-endpoints-mixed-ports {
+        		typeof ip daddr . udp dport . numgen random mod 1 : ip daddr . udp dport
+        		size 1024
+        	}
+        	map sctp-endpoints-mixed-ports {
+        		typeof ip daddr . sctp dport . numgen random mod 1 : ip daddr . sctp dport
+        		size 1024
+        	}
+        	map tcp-nodeport-endpoints-mixed-ports {
+        		typeof tcp dport . numgen random mod 1 : ip daddr . tcp dport
+        		size 1024
+        	}
+        	map udp-nodeport-endpoints-mixed-ports {
+        		typeof udp dport . numgen random mod 1 : ip daddr . udp dport
+        		size 1024
+        	}
+        	map sctp-nodeport-endpoints-mixed-ports {
         		typeof sctp dport . numgen random mod 1 : ip daddr . sctp dport
         		size 1024
         	}
@@ -158,34 +182,38 @@ class RulesetPlannerTest {
         		flags dynamic,timeout
         		timeout 3h
         	}
-        	chain cluster-tcp-affinity-600-slot-0 {
+        	chain cluster-tcp-affinity-600-slot-0-to-8443 {
         		update @tcp-affinity { ip saddr . ip daddr . tcp dport . numgen random mod 1 offset 0 timeout 600s }
-        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 1 offset 0 map @tcp-endpoints
+        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 1 offset 0 map @tcp-endpoints : 8443
         	}
-        	chain cluster-tcp-affinity-600-slot-1 {
+        	chain cluster-tcp-affinity-600-slot-1-to-8443 {
         		update @tcp-affinity { ip saddr . ip daddr . tcp dport . numgen random mod 1 offset 1 timeout 600s }
-        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 1 offset 1 map @tcp-endpoints
+        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 1 offset 1 map @tcp-endpoints : 8443
         	}
-        	chain cluster-tcp-2 {
+        	chain cluster-tcp-2-to-8080 {
         		ip saddr != 10.244.0.0/16 meta mark set meta mark or 0x4000
-        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 2 map @tcp-endpoints
+        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 2 map @tcp-endpoints : 8080
         	}
-        	chain cluster-tcp-2-affinity-600 {
+        	chain cluster-tcp-2-to-8443-affinity-600 {
         		ip saddr != 10.244.0.0/16 meta mark set meta mark or 0x4000
-        		ip saddr . ip daddr . tcp dport . numgen random mod 1 offset 0 @tcp-affinity goto cluster-tcp-affinity-600-slot-0
-        		ip saddr . ip daddr . tcp dport . numgen random mod 1 offset 1 @tcp-affinity goto cluster-tcp-affinity-600-slot-1
-        		numgen random mod 2 vmap { 0 : goto cluster-tcp-affinity-600-slot-0, 1 : goto cluster-tcp-affinity-600-slot-1 }
+        		ip saddr . ip daddr . tcp dport . numgen random mod 1 offset 0 @tcp-affinity goto cluster-tcp-affinity-600-slot-0-to-8443
+        		ip saddr . ip daddr . tcp dport . numgen random mod 1 offset 1 @tcp-affinity goto cluster-tcp-affinity-600-slot-1-to-8443
+        		numgen random mod 2 vmap { 0 : goto cluster-tcp-affinity-600-slot-0-to-8443, 1 : goto cluster-tcp-affinity-600-slot-1-to-8443 }
         	}
-        	chain cluster-udp-1 {
+        	chain cluster-tcp-2-to-9090 {
         		ip saddr != 10.244.0.0/16 meta mark set meta mark or 0x4000
-        		meta l4proto udp dnat ip to ip daddr . udp dport . numgen random mod 1 map @udp-endpoints
+        		meta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 2 map @tcp-endpoints : 9090
         	}
-        	chain external-local-tcp-1 {
-        		meta l4proto tcp dnat ip to tcp dport . numgen random mod 1 map @tcp-nodeport-endpoints
+        	chain cluster-udp-1-to-5353 {
+        		ip saddr != 10.244.0.0/16 meta mark set meta mark or 0x4000
+        		meta l4proto udp dnat ip to ip daddr . udp dport . numgen random mod 1 map @udp-endpoints : 5353
         	}
-        	chain external-tcp-2 {
+        	chain external-local-tcp-1-to-9090 {
+        		meta l4proto tcp dnat ip to tcp dport . numgen random mod 1 map @tcp-nodeport-endpoints : 9090
+        	}
+        	chain external-tcp-2-to-8080 {
         		meta mark set meta mark or 0x4000
-        		meta l4proto tcp dnat ip to tcp dport . numgen random mod 2 map @tcp-nodeport-endpoints
+        		meta l4proto tcp dnat ip to tcp dport . numgen random mod 2 map @tcp-nodeport-endpoints : 8080
         	}
         	chain nat-prerouting {
         		type nat hook prerouting priority dstnat; policy accept;
@@ -225,27 +253,27 @@ class RulesetPlannerTest {
   void withoutAClusterCidrAllClusterIpTrafficIsMasqueraded() throws Exception {
     String s = render(new NodeNetwork("node-1", List.of("10.0.0.1"), ""), WEB);
     List<String> l = lines(s);
-    int chain = l.indexOf("\tchain cluster-tcp-2 {");
+    int chain = l.indexOf("\tchain cluster-tcp-2-to-8080 {");
     assertEquals("\t\tmeta mark set meta mark or 0x4000", l.get(chain + 1));
   }
 
   @Test
   void terminatingEndpointsAreUsedOnlyWhenNoneIsReady() throws Exception {
     ServicePortRule mixed = clusterIp("web", "10.96.0.10", 80, terminating("10.244.1.2", 80, "node-1"), ready("10.244.2.2", 80, "node-2"));
-    assertTrue(render(NODE_1, mixed).contains("\t\t\t10.96.0.10 . 80 . 0 : 10.244.2.2 . 80,\n\t\t}"));
+    assertTrue(render(NODE_1, mixed).contains("\t\t\t10.96.0.10 . 80 . 0 : 10.244.2.2,\n\t\t}"));
 
     ServicePortRule allTerminating = clusterIp("web", "10.96.0.10", 80, terminating("10.244.1.2", 80, "node-1"),
         notReady("10.244.2.2", 80, "node-2"));
-    assertTrue(render(NODE_1, allTerminating).contains("\t\t\t10.96.0.10 . 80 . 0 : 10.244.1.2 . 80,\n\t\t}"));
+    assertTrue(render(NODE_1, allTerminating).contains("\t\t\t10.96.0.10 . 80 . 0 : 10.244.1.2,\n\t\t}"));
   }
 
   @Test
   void internalTrafficPolicyLocalSendsClusterIpTrafficOnlyToThisNodesEndpoints() throws Exception {
     ServicePortRule r = new ServicePortRule(WEB.name(), WEB.protocol(), WEB.clusterIp(), WEB.port(), 0, false, true, 0, WEB.endpoints());
     String s = render(NODE_1, r);
-    assertTrue(s.contains("10.96.0.10 . 80 . 0 : 10.244.1.2 . 8080,"), s);
-    assertFalse(s.contains("10.244.2.2 . 8080"), s);
-    assertTrue(s.contains("goto cluster-tcp-1,"), s);
+    assertTrue(s.contains("10.96.0.10 . 80 . 0 : 10.244.1.2,"), s);
+    assertFalse(s.contains("10.96.0.10 . 80 . 1 :"), s);
+    assertTrue(s.contains("goto cluster-tcp-1-to-8080,"), s);
   }
 
   @Test
@@ -259,6 +287,31 @@ class RulesetPlannerTest {
     long chains = lines(s).stream().filter(l -> l.startsWith("\tchain ")).count();
     assertEquals(1 + RulesetPlanner.baseChains().size(), chains);
     assertEquals(1000, lines(s).stream().filter(l -> l.matches("\t\t\t10\\.96\\..* : 10\\.244\\..*")).count());
+  }
+
+  @Test
+  void endpointsListeningOnDifferentPortsGetTheirPortFromTheMapInsteadOfTheChain() throws Exception {
+    ServicePortRule named = withNodePort(clusterIp("named", "10.96.0.10", 80,
+        ready("10.244.1.2", 8080, "node-1"), ready("10.244.2.2", 9090, "node-2")), 30080, false);
+    String s = render(NODE_1, named, DNS);
+    List<String> l = lines(s);
+
+    assertTrue(s.contains("\t\t\t10.96.0.10 . tcp . 80 : goto cluster-tcp-2-to-mixed,\n"), s);
+    assertTrue(s.contains("\t\t\ttcp . 30080 : goto external-tcp-2-to-mixed,\n"), s);
+    int map = l.indexOf("\tmap tcp-endpoints-mixed-ports {");
+    assertEquals(List.of(
+        "\t\ttypeof ip daddr . tcp dport . numgen random mod 1 : ip daddr . tcp dport",
+        "\t\tsize 1024",
+        "\t\telements = {",
+        "\t\t\t10.96.0.10 . 80 . 0 : 10.244.1.2 . 8080,",
+        "\t\t\t10.96.0.10 . 80 . 1 : 10.244.2.2 . 9090,"), l.subList(map + 1, map + 6));
+    assertTrue(s.contains("\t\t\t30080 . 1 : 10.244.2.2 . 9090,\n"), s);
+    int chain = l.indexOf("\tchain cluster-tcp-2-to-mixed {");
+    assertEquals("\t\tmeta l4proto tcp dnat ip to ip daddr . tcp dport . numgen random mod 2 map @tcp-endpoints-mixed-ports",
+        l.get(chain + 2));
+    // The other service, on one port, still uses the address-only map.
+    assertTrue(s.contains("\t\t\t10.96.0.53 . 53 . 0 : 10.244.2.3,\n"), s);
+    assertFalse(s.contains("\tmap tcp-endpoints {\n\t\ttypeof ip daddr . tcp dport . numgen random mod 1 : ip daddr\n\t\tsize 1024\n\t\telements"), s);
   }
 
   @Test
