@@ -14,7 +14,10 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.svcplane.proxy.userspace.NettyTransport;
+import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -68,6 +71,7 @@ public final class DnsServer implements AutoCloseable {
 
   private void bind() {
     InetSocketAddress at = settings.listen();
+    requireFree(at);
     channels.addAll(await(transport.bindUdp(at, UdpQueries::new), "udp"));
     channels.addAll(await(transport.bindTcp(at, new ChannelInitializer<SocketChannel>() {
       @Override
@@ -82,15 +86,39 @@ public final class DnsServer implements AutoCloseable {
         settings.upstream() == null ? "; other names refused" : "; other names forwarded to " + settings.upstream());
   }
 
+  /**
+   * The loops bind with SO_REUSEPORT, which the kernel also grants to another process of the same
+   * user on the same address and port: a second proxy (or another cluster's) would then silently
+   * get half of the queries. A plain UDP socket and a TCP listener bound for a moment first make a
+   * port in use fail the start instead.
+   */
+  private void requireFree(InetSocketAddress at) {
+    try (DatagramSocket udp = new DatagramSocket(at)) {
+      // free for UDP
+    } catch (IOException e) {
+      throw new IllegalStateException(cannotListen(at, "udp", e), e);
+    }
+    try (ServerSocket tcp = new ServerSocket()) {
+      tcp.setReuseAddress(true); // a closed connection's TIME_WAIT is no conflict; a listener is
+      tcp.bind(at);
+    } catch (IOException e) {
+      throw new IllegalStateException(cannotListen(at, "tcp", e), e);
+    }
+  }
+
+  private static String cannotListen(InetSocketAddress at, String proto, Throwable cause) {
+    return "--dns-port: cannot listen on " + at.getAddress().getHostAddress() + ":" + at.getPort()
+        + "/" + proto + " (" + cause.getMessage() + "): choose a free port with --dns-port, an address with --dns-address,"
+        + " or turn DNS off with --dns-port 0";
+  }
+
   private List<Channel> await(java.util.concurrent.CompletableFuture<List<Channel>> bound, String proto) {
     InetSocketAddress at = settings.listen();
     try {
       return bound.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IllegalStateException("--dns-port: cannot listen on " + at.getAddress().getHostAddress() + ":" + at.getPort()
-          + "/" + proto + " (" + cause.getMessage() + "): choose a free port with --dns-port, an address with --dns-address,"
-          + " or turn DNS off with --dns-port 0", cause);
+      throw new IllegalStateException(cannotListen(at, proto, cause), cause);
     } catch (TimeoutException e) {
       throw new IllegalStateException("--dns-port: binding " + at + "/" + proto + " did not finish in 10 s", e);
     } catch (InterruptedException e) {

@@ -98,6 +98,20 @@ class DnsServerTest {
   }
 
   @Test
+  void aSecondServerOnTheSameAddressAndPortFailsItsStartInsteadOfSharingThePort() throws Exception {
+    // Both would bind with SO_REUSEPORT as the same user, which the kernel allows: the second must not.
+    try (DnsServer first = server("cluster.local", null, fed(clusterIp("shop", "web", "10.96.0.10")))) {
+      int port = first.settings().port();
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> DnsServer.start(DnsSettings.parse("127.0.0.1", port, "cluster.local", 5, null, 2), new DnsMetrics()));
+      assertTrue(e.getMessage().startsWith("--dns-port: cannot listen on 127.0.0.1:" + port + "/udp"), e.getMessage());
+      // The first still answers every query.
+      Dig dig = new Dig(port);
+      for (int i = 0; i < 5; i++) assertEquals(Set.of("10.96.0.10"), dig.ask("web.shop.svc.cluster.local", "A").data());
+    }
+  }
+
+  @Test
   void badFlagsAreRejectedNamingTheFlagTheValueAndTheRule() {
     assertEquals("--dns-address: Invalid value: \"node-1\": must be an IP address",
         assertThrows(IllegalArgumentException.class, () -> DnsSettings.parse("node-1", 53, "cluster.local", 5, null, 1)).getMessage());

@@ -102,6 +102,21 @@ class QueryHandlerTest {
   }
 
   @Test
+  void aPodsResolverWalkingItsSearchListForNameDotNamespaceIsToldToGoOnUntilTheService() {
+    // ndots:5, search NS.svc.cluster.local svc.cluster.local cluster.local: "web.shop" from namespace
+    // "shop" and from "other" is first tried with the pod's own namespace appended. Anything but
+    // NXDOMAIN or NODATA there (REFUSED, SERVFAIL) makes a C library stop searching.
+    for (String ns : List.of("shop", "other")) {
+      for (int type : List.of(Type.A, Type.AAAA)) {
+        Message miss = ask("web.shop." + ns + ".svc.cluster.local.", type);
+        assertEquals(Rcode.NXDOMAIN, miss.getRcode(), "web.shop." + ns + ".svc.cluster.local " + Type.string(type) + ": " + miss);
+      }
+    }
+    assertEquals(List.of("web.shop.svc.cluster.local. 5 IN A 10.96.0.10"), answers(ask("web.shop.svc.cluster.local.", Type.A)));
+    assertEquals(Rcode.NOERROR, ask("web.shop.svc.cluster.local.", Type.AAAA).getRcode());
+  }
+
+  @Test
   void aNameWithoutTheAskedTypeIsNoDataWithTheZonesSoa() {
     Message m = ask("web.shop.svc.cluster.local.", Type.AAAA);
     assertEquals(Rcode.NOERROR, m.getRcode());
