@@ -88,6 +88,14 @@ class LocalClusterIT {
     return names;
   }
 
+  /** The sum of the counts in the output of {@code ... | sort | uniq -c}. */
+  private static int answered(String output) {
+    int n = 0;
+    Matcher m = Pattern.compile("(?m)^\\s*(\\d+)\\s+\\S+\\s*$").matcher(output);
+    while (m.find()) n += Integer.parseInt(m.group(1));
+    return n;
+  }
+
   @Test
   @Order(1)
   void readmeWalkThroughRunsAsWrittenAndEndsInRealTraffic() {
@@ -117,9 +125,11 @@ class LocalClusterIT {
         continue;
       }
       if (first.startsWith("printf 'search default.svc.cluster.local")) {
-        // A shell with a pod's resolv.conf reaches the Service by its short name through the node's DNS.
-        String out = LocalCluster.await(() -> run(block), o -> namesCounted(o).equals(ALL_DEMO_PODS), CONVERGE);
+        // A shell with a pod's resolv.conf reaches the Service by its short name and as NAME.NS through
+        // the node's DNS: every one of the 30 requests is answered (a name that did not resolve answers nothing).
+        String out = LocalCluster.await(() -> run(block), o -> namesCounted(o).equals(ALL_DEMO_PODS) && answered(o) == 30, CONVERGE);
         assertEquals(ALL_DEMO_PODS, namesCounted(out), "answers of: " + block + "\n" + out);
+        assertEquals(30, answered(out), "answers of: " + block + "\n" + out);
         continue;
       }
       String out = run(block);
