@@ -49,14 +49,6 @@ final class EndpointPicker {
     return nodePort.length > 0;
   }
 
-  /**
-   * Whether {@link #pick} looks at the client's address (ClientIP affinity): without it a
-   * connection's peer address is never asked for, which on some transports costs a system call.
-   */
-  boolean needsClient() {
-    return affinityNanos != 0;
-  }
-
   /** The endpoint for a new connection from {@code client}, or null: refuse it. */
   InetSocketAddress pick(boolean viaNodePort, InetAddress client) {
     InetSocketAddress[] usable = viaNodePort ? nodePort : clusterIp;

@@ -52,9 +52,8 @@ final class TcpRelay {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       Channel client = ctx.channel();
-      EndpointPicker picker = route.picker();
-      InetSocketAddress from = picker.needsClient() ? (InetSocketAddress) client.remoteAddress() : null;
-      InetSocketAddress target = picker.pick(viaNodePort, from == null ? null : from.getAddress());
+      InetSocketAddress from = (InetSocketAddress) client.remoteAddress();
+      InetSocketAddress target = route.picker().pick(viaNodePort, from == null ? null : from.getAddress());
       if (target == null) {
         metrics.refused();
         reset(client);
