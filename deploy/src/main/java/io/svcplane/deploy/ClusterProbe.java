@@ -14,6 +14,8 @@ import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.core.image.LogTopic;
 import io.svcplane.eventlog.KafkaClients;
+import io.svcplane.security.ClientConfig;
+import io.svcplane.security.ClientTls;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +53,15 @@ public final class ClusterProbe implements Callable<Integer> {
 
   @Option(names = "--kafka", paramLabel = "HOST:PORT", description = "Kafka broker: answers cluster metadata.")
   String kafka;
+
+  @Option(names = "--kafka-properties", paramLabel = "FILE",
+      description = "Kafka client settings (security.protocol, SASL, SSL, ...) passed through to the admin client.")
+  java.nio.file.Path kafkaProperties;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "svcctl's configuration (kubeconfig-style: CA, token or client certificate): TLS to the apiserver with"
+          + " those credentials. Without it: plaintext (an apiserver started with --insecure).")
+  java.nio.file.Path config;
 
   @Option(names = "--kafka-topics", description = "Also require svcplane's topics with a leader for every partition.")
   boolean kafkaTopics;
@@ -132,7 +143,7 @@ public final class ClusterProbe implements Callable<Integer> {
   private String checkKafka() {
     try {
       if (admin == null) {
-        Properties props = KafkaClients.of(kafka).admin();
+        Properties props = KafkaClients.of(kafka, kafkaProperties).admin();
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 8000);
         props.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
@@ -165,7 +176,21 @@ public final class ClusterProbe implements Callable<Integer> {
   }
 
   private ManagedChannel channel() {
-    if (channel == null) channel = NettyChannelBuilder.forTarget(apiserver).usePlaintext().build();
+    if (channel == null) {
+      ClientTls tls = ClientTls.plaintext();
+      if (config != null) {
+        try {
+          ClientConfig c = ClientConfig.load(config);
+          tls = new ClientTls(true, c.caFile(), c.certFile(), c.keyFile(), c.token());
+          channel = NettyChannelBuilder.forTarget(apiserver, tls.credentials()).build();
+        } catch (java.io.IOException e) {
+          // Said once per check; never the file's content (it holds a token).
+          throw new IllegalStateException("--config " + config + ": " + e.getMessage());
+        }
+      } else {
+        channel = NettyChannelBuilder.forTarget(apiserver).usePlaintext().build();
+      }
+    }
     return channel;
   }
 
@@ -177,6 +202,8 @@ public final class ClusterProbe implements Callable<Integer> {
     } catch (StatusRuntimeException e) {
       return "gRPC health check at " + apiserver + ": " + e.getStatus().getCode()
           + (e.getStatus().getDescription() == null ? "" : " " + e.getStatus().getDescription());
+    } catch (IllegalStateException e) {
+      return e.getMessage();
     }
   }
 
