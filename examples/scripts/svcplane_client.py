@@ -21,6 +21,7 @@ import time
 
 DEFAULT_SERVER = "127.0.0.1:6443"
 SERVER_ENV = "SVCPLANE_SERVER"
+CONFIG_ENV = "SVCPLANE_CONFIG"
 
 # Exit codes shared by the scripts (each script's --help says which it uses).
 EXIT_OK = 0
@@ -133,7 +134,7 @@ def add_server_argument(parser):
 
 
 def resolve_server(parser, args):
-    """--server, else $SVCPLANE_SERVER (checked), else the default."""
+    """--server, else $SVCPLANE_SERVER (checked), else the configuration's ($SVCPLANE_CONFIG), else the default."""
     if args.server:
         return args.server
     env = os.environ.get(SERVER_ENV)
@@ -142,7 +143,99 @@ def resolve_server(parser, args):
             return server_address(env, "$" + SERVER_ENV)
         except argparse.ArgumentTypeError as e:
             parser.error(str(e))
+    config = client_config()
+    if config is not None and config.get("server"):
+        try:
+            return server_address(config["server"], config["file"])
+        except argparse.ArgumentTypeError as e:
+            parser.error(str(e))
     return DEFAULT_SERVER
+
+
+# ---- the configuration svcctl reads (kubeconfig-style) ------------------------------------------
+
+def client_config():
+    """The configuration named by $SVCPLANE_CONFIG (bin/svcplane up writes .svcplane/config): a
+    dict of file, server (HOST:PORT), ca, cert, key (paths) and token; None without the variable.
+    The same fields svcctl reads: clusters[].cluster.server and certificate-authority,
+    users[].user.token (or tokenFile), client-certificate and client-key, of the current context."""
+    path = os.environ.get(CONFIG_ENV)
+    if not path:
+        return None
+    if not os.path.isfile(path):
+        raise ScriptError("error: the configuration file %s does not exist ($%s)" % (path, CONFIG_ENV))
+    import yaml
+    try:
+        with open(path) as f:
+            doc = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        raise ScriptError("error: %s: not a valid YAML configuration: %s" % (path, getattr(e, "strerror", None) or e))
+    if not isinstance(doc, dict):
+        raise ScriptError("error: %s: empty, or not a kubeconfig-style mapping" % path)
+    base = os.path.dirname(os.path.abspath(path))
+
+    def named(section, name, field):
+        for entry in doc.get(section) or []:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                return entry.get(field) or {}
+        raise ScriptError('error: %s: %s "%s" is not in %s' % (path, field, name, section))
+
+    def only(section, field):
+        entries = doc.get(section) or []
+        return (entries[0].get(field) or {}) if len(entries) == 1 and isinstance(entries[0], dict) else {}
+
+    current = doc.get("current-context")
+    contexts = doc.get("contexts") or []
+    context = named("contexts", current, "context") if current else (
+        (contexts[0].get("context") or {}) if len(contexts) == 1 else None)
+    if context is not None:
+        cluster = named("clusters", context["cluster"], "cluster") if context.get("cluster") else {}
+        user = named("users", context["user"], "user") if context.get("user") else {}
+    else:
+        cluster, user = only("clusters", "cluster"), only("users", "user")
+
+    def rel(p):
+        return None if not p else p if os.path.isabs(p) else os.path.join(base, p)
+
+    server = cluster.get("server") or None
+    if server and server.startswith("http://"):
+        raise ScriptError("error: %s: server %s is plaintext; these scripts speak TLS to a secure apiserver, or"
+                          " plaintext without $%s" % (path, server, CONFIG_ENV))
+    if server and server.startswith("https://"):
+        server = server[len("https://"):]
+    token = user.get("token")
+    if not token and user.get("tokenFile"):
+        with open(rel(user["tokenFile"])) as f:
+            token = f.readline().strip()
+    cert, key = rel(user.get("client-certificate")), rel(user.get("client-key"))
+    if bool(cert) != bool(key):
+        raise ScriptError("error: %s: a client certificate needs both client-certificate and client-key" % path)
+    return {"file": path, "server": server, "ca": rel(cluster.get("certificate-authority")), "cert": cert, "key": key,
+            "token": token}
+
+
+def channel_to(server):
+    """A gRPC channel to the apiserver: TLS with the configuration's CA and credentials when
+    $SVCPLANE_CONFIG names one (the token never goes over plaintext), else plaintext."""
+    import grpc
+    config = client_config()
+    if config is None:
+        return grpc.insecure_channel(server)
+
+    def read(p, what):
+        try:
+            with open(p, "rb") as f:
+                return f.read()
+        except OSError as e:
+            raise ScriptError("error: cannot read the %s file %s: %s" % (what, p, e.strerror))
+
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=read(config["ca"], "CA certificate") if config["ca"] else None,
+        private_key=read(config["key"], "client key") if config["key"] else None,
+        certificate_chain=read(config["cert"], "client certificate") if config["cert"] else None)
+    if config["token"]:
+        creds = grpc.composite_channel_credentials(creds, grpc.access_token_call_credentials(config["token"]))
+    return grpc.secure_channel(server, creds)
 
 
 def non_negative_number(kind):
@@ -163,7 +256,8 @@ def non_negative_number(kind):
 _REASONS = {
     "INVALID_ARGUMENT": "BadRequest", "NOT_FOUND": "NotFound", "ALREADY_EXISTS": "AlreadyExists",
     "ABORTED": "Conflict", "FAILED_PRECONDITION": "Conflict", "RESOURCE_EXHAUSTED": "InternalError",
-    "OUT_OF_RANGE": "Expired", "PERMISSION_DENIED": "Forbidden", "UNAVAILABLE": "ServiceUnavailable",
+    "OUT_OF_RANGE": "Expired", "PERMISSION_DENIED": "Forbidden", "UNAUTHENTICATED": "Unauthorized",
+    "UNAVAILABLE": "ServiceUnavailable",
     "INTERNAL": "InternalError",
 }
 
@@ -305,7 +399,7 @@ class Api:
         import grpc
         if self.channel is not None:
             self.channel.close()
-        self.channel = grpc.insecure_channel(self.server)
+        self.channel = channel_to(self.server)
         self.stub = pb().api_grpc.ResourcesStub(self.channel)
 
     def wait_connected(self, timeout):
