@@ -1,6 +1,5 @@
 package io.svcplane.bench;
 
-import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.svcplane.api.v1.EndpointAddress;
@@ -103,7 +102,7 @@ public final class NftablesDataPathBench {
       for (String b : BACKENDS) awaitListening(b + ":8080");
 
       // The userspace proxy, fed by an in-memory log through a real ProxyFeed server.
-      InMemoryFeedSource feedLog = new InMemoryFeedSource();
+      MemoryFeedLog feedLog = new MemoryFeedLog();
       Map<String, String> acked = new ConcurrentHashMap<>();
       ProxyFeedHub hub = new ProxyFeedHub(feedLog, new NodeWriter() {
         @Override
