@@ -1,5 +1,6 @@
 package io.svcplane.bench;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.Channel;
@@ -84,7 +85,7 @@ public final class DnsBench {
     int threads = env("DNS_THREADS", 2);
     requireDnsperf();
 
-    MemoryFeedLog log = new MemoryFeedLog();
+    InMemoryFeedSource log = new InMemoryFeedSource();
     Map<String, String> acked = new ConcurrentHashMap<>();
     ProxyFeedHub hub = new ProxyFeedHub(log, noNodes(), Duration.ofSeconds(10), Clock.systemUTC());
     hub.addObserver(new ProxyFeedHub.Observer() {

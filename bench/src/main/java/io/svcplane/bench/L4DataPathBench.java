@@ -1,5 +1,6 @@
 package io.svcplane.bench;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.svcplane.api.v1.EndpointAddress;
@@ -56,7 +57,7 @@ public final class L4DataPathBench {
   public static void main(String[] args) throws Exception {
     Path script = Path.of(args.length > 0 ? args[0] : "../shared/peers/l4_proxy.sh");
     if (!Files.exists(script) && !script.toString().equals("none")) script = Path.of("/work/shared/peers/l4_proxy.sh");
-    MemoryFeedLog log = new MemoryFeedLog();
+    InMemoryFeedSource log = new InMemoryFeedSource();
     Map<String, String> acked = new ConcurrentHashMap<>();
     NodeWriter noNodes = new NodeWriter() {
       @Override

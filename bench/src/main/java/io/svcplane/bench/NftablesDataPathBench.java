@@ -1,5 +1,6 @@
 package io.svcplane.bench;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.svcplane.api.v1.EndpointAddress;
@@ -102,7 +103,7 @@ public final class NftablesDataPathBench {
       for (String b : BACKENDS) awaitListening(b + ":8080");
 
       // The userspace proxy, fed by an in-memory log through a real ProxyFeed server.
-      MemoryFeedLog feedLog = new MemoryFeedLog();
+      InMemoryFeedSource feedLog = new InMemoryFeedSource();
       Map<String, String> acked = new ConcurrentHashMap<>();
       ProxyFeedHub hub = new ProxyFeedHub(feedLog, new NodeWriter() {
         @Override

@@ -1,5 +1,6 @@
 package io.svcplane.proxy;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.svcplane.api.v1.Node;
@@ -17,16 +18,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-/** A ProxyFeed server over a {@link TestLog} on a real loopback port, recording what it sends and what proxies ACK. */
+/** A ProxyFeed server over a {@link InMemoryFeedSource} on a real loopback port, recording what it sends and what proxies ACK. */
 final class FeedHarness implements AutoCloseable {
-  final TestLog log;
+  final InMemoryFeedSource log;
   final ProxyFeedHub hub;
   final Server server;
   final Map<String, String> acked = new ConcurrentHashMap<>();
   final Map<String, List<ProxyUpdate>> sent = new ConcurrentHashMap<>();
   final List<Node> nodeWrites = new CopyOnWriteArrayList<>();
 
-  FeedHarness(TestLog log, int port) throws IOException {
+  FeedHarness(InMemoryFeedSource log, int port) throws IOException {
     this.log = log;
     NodeWriter writer = new NodeWriter() {
       @Override

@@ -1,5 +1,6 @@
 package io.svcplane.proxy;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import static io.svcplane.proxy.Fixtures.await;
 import static io.svcplane.proxy.Fixtures.endpoints;
 import static io.svcplane.proxy.Fixtures.fetch;
@@ -46,7 +47,7 @@ class FeedSessionsTest {
 
   @Test
   void twoProxiesOnOneMachineBothServeAClusterIp() throws Exception {
-    try (var feed = new FeedHarness(new TestLog(), FreePorts.loopback());
+    try (var feed = new FeedHarness(new InMemoryFeedSource(), FreePorts.loopback());
         var a = NodeProxy.start(new NodeProxy.Config("node-72a", "127.0.1.72", feed.target(), "userspace", null, 1));
         var b = NodeProxy.start(new NodeProxy.Config("node-72b", "127.0.1.73", feed.target(), "userspace", null, 1))) {
       String v = feed.log.put(service("shared", spec("127.96.72.1", "TCP", 80, podPort)),
@@ -66,7 +67,7 @@ class FeedSessionsTest {
 
   @Test
   void aStuckProxyDoesNotDelayAnotherProxysAckAndItsChangesCoalesce() throws Exception {
-    try (var feed = new FeedHarness(new TestLog(), FreePorts.loopback());
+    try (var feed = new FeedHarness(new InMemoryFeedSource(), FreePorts.loopback());
         var fast = NodeProxy.start(new NodeProxy.Config("node-74", "127.0.1.74", feed.target(), "userspace", null, 1))) {
       ManagedChannel channel = NettyChannelBuilder.forTarget(feed.target()).usePlaintext().build();
       AtomicInteger stuckReceived = new AtomicInteger();
@@ -112,7 +113,7 @@ class FeedSessionsTest {
 
   @Test
   void aRestartedFeedServerResumesTheProxyWithOnlyWhatItMissedWhileForwardingContinues() throws Exception {
-    TestLog log = new TestLog();
+    InMemoryFeedSource log = new InMemoryFeedSource();
     int port = FreePorts.loopback();
     var feed = new FeedHarness(log, port);
     try (var proxy = NodeProxy.start(new NodeProxy.Config("node-76", "127.0.1.76", feed.target(), "userspace", null, 1))) {

@@ -1,5 +1,6 @@
 package io.svcplane.proxy;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import static io.svcplane.proxy.Fixtures.endpoints;
 import static io.svcplane.proxy.Fixtures.service;
 import static io.svcplane.proxy.Fixtures.spec;
@@ -30,7 +31,7 @@ class NodeGuardianDnsTest {
     Path table = Files.createTempFile("guardian-dns", ".json");
     Map<String, ClusterNames> published = new ConcurrentHashMap<>();
     List<String> early = new CopyOnWriteArrayList<>();
-    try (var feed = new FeedHarness(new TestLog(), FreePorts.loopback())) {
+    try (var feed = new FeedHarness(new InMemoryFeedSource(), FreePorts.loopback())) {
       feed.hub.addObserver(new ProxyFeedHub.Observer() {
         @Override
         public void acked(String node, String version) {

@@ -1,5 +1,6 @@
 package io.svcplane.proxy;
 
+import io.svcplane.apiserver.feed.InMemoryFeedSource;
 import static io.svcplane.proxy.Fixtures.await;
 import static io.svcplane.proxy.Fixtures.endpoints;
 import static io.svcplane.proxy.Fixtures.fetch;
@@ -41,7 +42,7 @@ class UserspaceForwardingTest {
       pods.tcp(PODS.get(i), podPort, "pod-" + (i + 1));
       pods.udp(PODS.get(i), udpPort, "pod-" + (i + 1));
     }
-    feed = new FeedHarness(new TestLog(), FreePorts.loopback());
+    feed = new FeedHarness(new InMemoryFeedSource(), FreePorts.loopback());
     proxy = NodeProxy.start(new NodeProxy.Config(NODE, NODE_IP, feed.target(), "userspace", null, 2));
   }
 

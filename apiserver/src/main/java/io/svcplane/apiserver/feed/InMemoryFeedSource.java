@@ -1,9 +1,8 @@
-package io.svcplane.proxy;
+package io.svcplane.apiserver.feed;
 
 import io.svcplane.api.v1.EventType;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
-import io.svcplane.apiserver.feed.FeedSource;
 import io.svcplane.core.ObjectKey;
 import io.svcplane.core.image.ClusterDelta;
 import io.svcplane.core.image.ClusterImage;
@@ -13,8 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A log folded in memory, standing in for the apiserver's read model in feed tests without Kafka. */
-final class TestLog implements FeedSource {
+/**
+ * A log folded in memory that feeds a {@link ProxyFeedHub} without Kafka: for tests and benchmarks
+ * that isolate the feed and the node proxy from the broker. Versions are positions of that log.
+ */
+public final class InMemoryFeedSource implements FeedSource {
   private final List<BatchListener> listeners = new CopyOnWriteArrayList<>();
   private ClusterImage image = ClusterImage.EMPTY;
   private long offset;
@@ -31,16 +33,16 @@ final class TestLog implements FeedSource {
   }
 
   /** Appends one batch of upserts (ADDED/MODIFIED) on svcplane.resources; returns the version after it. */
-  synchronized String put(Resource... objects) {
+  public synchronized String put(Resource... objects) {
     return batch(EventType.MODIFIED, objects);
   }
 
-  synchronized String delete(Resource... objects) {
+  public synchronized String delete(Resource... objects) {
     return batch(EventType.DELETED, objects);
   }
 
   /** Endpoints as the endpoint controller publishes them (svcplane.endpoints). */
-  synchronized String publish(Resource endpoints) {
+  public synchronized String publish(Resource endpoints) {
     return batch(LogTopic.ENDPOINTS, EventType.MODIFIED, endpoints);
   }
 
