@@ -76,9 +76,22 @@ wait_for() { # DESCRIPTION SECONDS COMMAND...: polls COMMAND until it succeeds
   done
 }
 
+# As the cluster's admin: the configuration (server, CA, token) that make_pki wrote.
 svcctl() {
   java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m -cp "$(jar_cp svcctl)" io.svcplane.svcctl.Svcctl \
-    --server "$HOST_IP:$(api_port)" "$@"
+    --config "$STATE_DIR/config" "$@"
+}
+
+# The cluster's CA, the apiserver's serving certificate (for 10.0.0.254, where the nodes reach it),
+# one client certificate per node (CN=system:node:node-N), the admin's token, the RBAC policy and
+# svcctl's configuration, under STATE_DIR (files 0600): the cluster runs with TLS and RBAC, as
+# bin/svcplane's does.
+make_pki() {
+  local args=(init --dir "$STATE_DIR" --apiserver-name "$HOST_IP" --server "https://$HOST_IP:$(api_port)") n
+  for n in $(seq 1 "$NODES"); do args+=(--node "node-$n"); done
+  # The PKI tool is in the security module, which the apiserver carries.
+  java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx128m -cp "$(jar_cp apiserver)" io.svcplane.security.pki.PkiMain \
+    "${args[@]}" >&2
 }
 
 # --- network -------------------------------------------------------------------------------------
@@ -145,9 +158,12 @@ start_control_plane() {
   echo "127.0.0.1:$kafka_port" >"$STATE_DIR/kafka.address"
 
   free_port "$HOST_IP" >"$STATE_DIR/apiserver.port"
+  make_pki
   spawn apiserver java -Xmx384m -cp "$(jar_cp apiserver)" io.svcplane.apiserver.ApiServerMain \
     --kafka "127.0.0.1:$kafka_port" --bind "$HOST_IP" --port "$(api_port)" --service-cidr "$SERVICE_CIDR" \
-    --node-not-ready-grace 5 --insecure
+    --node-not-ready-grace 5 --tls-cert-file "$STATE_DIR/pki/apiserver.crt" \
+    --tls-private-key-file "$STATE_DIR/pki/apiserver.key" --client-ca-file "$STATE_DIR/pki/ca.crt" \
+    --token-auth-file "$STATE_DIR/tokens.csv" --authorization-policy-file "$STATE_DIR/policy.yaml"
   spawn controller java -Xmx256m -cp "$(jar_cp endpoint-controller)" io.svcplane.controller.EndpointControllerMain \
     --kafka "127.0.0.1:$kafka_port" --instance-id "netns-$(id_of)"
   wait_for "the apiserver" 180 svcctl get namespaces
@@ -158,7 +174,8 @@ start_proxy() { # N
   local n=$1
   spawn "proxy$n" ip netns exec "$(ns "node$n")" env SVCPLANE_CLUSTER_CIDR="$CLUSTER_CIDR" \
     java -Xmx128m -XX:+UseSerialGC -cp "$(jar_cp node-proxy)" io.svcplane.proxy.NodeProxyMain \
-    --node "node-$n" --address "10.0.0.$n" --apiserver "$HOST_IP:$(api_port)" --mode nftables --metrics-port -1 --insecure
+    --node "node-$n" --address "10.0.0.$n" --apiserver "$HOST_IP:$(api_port)" --mode nftables --metrics-port -1 \
+    --ca-file "$STATE_DIR/pki/ca.crt" --cert-file "$STATE_DIR/pki/node-$n.crt" --key-file "$STATE_DIR/pki/node-$n.key"
 }
 
 start_pods() {
