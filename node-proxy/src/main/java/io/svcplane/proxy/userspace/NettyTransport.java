@@ -136,10 +136,6 @@ public final class NettyTransport implements AutoCloseable {
     return kind;
   }
 
-  public boolean isEpoll() {
-    return kind == Kind.EPOLL;
-  }
-
   public int threads() {
     return loops.size();
   }

@@ -55,10 +55,6 @@ public final class UserspaceBackend implements ForwardingBackend {
     if (!applied.errors().isEmpty()) throw new Exception(String.join("; ", applied.errors()));
   }
 
-  public boolean isEpoll() {
-    return transport.isEpoll();
-  }
-
   @Override
   public void close() {
     transport.close();
