@@ -1,8 +1,6 @@
 package io.svcplane.bench;
 
 import io.svcplane.apiserver.feed.InMemoryFeedSource;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -11,15 +9,11 @@ import io.svcplane.api.v1.EndpointAddress;
 import io.svcplane.api.v1.EndpointPort;
 import io.svcplane.api.v1.EndpointSubset;
 import io.svcplane.api.v1.Endpoints;
-import io.svcplane.api.v1.Node;
 import io.svcplane.api.v1.ObjectMeta;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.Service;
 import io.svcplane.api.v1.ServicePort;
 import io.svcplane.api.v1.ServiceSpec;
-import io.svcplane.apiserver.feed.NodeWriter;
-import io.svcplane.apiserver.feed.ProxyFeedHub;
-import io.svcplane.apiserver.feed.ProxyFeedService;
 import io.svcplane.core.Kinds;
 import io.svcplane.proxy.NodeProxy;
 import io.svcplane.proxy.dns.DnsSettings;
@@ -33,16 +27,13 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,20 +76,8 @@ public final class DnsBench {
     int threads = env("DNS_THREADS", 2);
     requireDnsperf();
 
-    InMemoryFeedSource log = new InMemoryFeedSource();
-    Map<String, String> acked = new ConcurrentHashMap<>();
-    ProxyFeedHub hub = new ProxyFeedHub(log, noNodes(), Duration.ofSeconds(10), Clock.systemUTC());
-    hub.addObserver(new ProxyFeedHub.Observer() {
-      @Override
-      public void acked(String node, String version) {
-        acked.put(node, version);
-      }
-    });
-    hub.start();
-    int feedPort = FreePorts.loopback();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", feedPort))
-        .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
-        .addService(new ProxyFeedService(hub)).build().start();
+    FeedServer feed = FeedServer.start();
+    InMemoryFeedSource log = feed.log;
     List<Resource> objects = new ArrayList<>();
     for (int i = 0; i < services; i++) objects.add(clusterIpService(i));
     for (int i = 0; i < headless; i++) {
@@ -116,13 +95,9 @@ public final class DnsBench {
     NettyTransport echoLoops = new NettyTransport(threads);
     List<Channel> echo = echoLoops.bindUdp(new InetSocketAddress(ECHO_IP, port), Echo::new).get(10, TimeUnit.SECONDS);
     DnsSettings dns = DnsSettings.parse(DNS_IP, port, "cluster.local", 5, null, threads);
-    try (NodeProxy proxy = NodeProxy.start(new NodeProxy.Config("bench-dns", DNS_IP, "127.0.0.1:" + feedPort, "dry-run", dryRun, 1, dns));
+    try (NodeProxy proxy = NodeProxy.start(new NodeProxy.Config("bench-dns", DNS_IP, feed.address(), "dry-run", dryRun, 1, dns));
         PrintWriter file = new PrintWriter(Files.newBufferedWriter(out))) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!version.equals(acked.get("bench-dns"))) {
-        if (System.nanoTime() > deadline) throw new IllegalStateException("the proxy did not program the services");
-        Thread.sleep(20);
-      }
+      feed.awaitAck("bench-dns", version, Duration.ofSeconds(60), () -> true, "the proxy did not program the services");
       List<String> mix = queryMix(services, headless, 10_000, new Random(11));
       Files.write(queries, mix, StandardCharsets.UTF_8);
       String header = String.format("# DnsBench %s: %d ClusterIP + %d headless services; %d queries in the set; "
@@ -155,8 +130,7 @@ public final class DnsBench {
     } finally {
       NettyTransport.closeAll(echo).get(5, TimeUnit.SECONDS);
       echoLoops.close();
-      server.shutdownNow();
-      hub.close();
+      feed.close();
       Files.deleteIfExists(dryRun);
       Files.deleteIfExists(queries);
     }
@@ -284,19 +258,6 @@ public final class DnsBench {
     return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
   }
 
-  private static NodeWriter noNodes() {
-    return new NodeWriter() {
-      @Override
-      public Node create(Node node) {
-        return node;
-      }
-
-      @Override
-      public Node updateStatus(Node node) {
-        return node;
-      }
-    };
-  }
 
   private static ObjectMeta meta(String name) {
     return ObjectMeta.newBuilder().setNamespace(NS).setName(name).build();

@@ -1,22 +1,15 @@
 package io.svcplane.bench;
 
 import io.svcplane.apiserver.feed.InMemoryFeedSource;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.svcplane.api.v1.EndpointAddress;
 import io.svcplane.api.v1.EndpointPort;
 import io.svcplane.api.v1.EndpointSubset;
 import io.svcplane.api.v1.Endpoints;
-import io.svcplane.api.v1.Node;
 import io.svcplane.api.v1.ObjectMeta;
 import io.svcplane.api.v1.Service;
 import io.svcplane.api.v1.ServicePort;
 import io.svcplane.api.v1.ServiceSpec;
-import io.svcplane.apiserver.feed.NodeWriter;
-import io.svcplane.apiserver.feed.ProxyFeedHub;
-import io.svcplane.apiserver.feed.ProxyFeedService;
 import io.svcplane.core.Kinds;
-import io.svcplane.testkit.FreePorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -24,14 +17,12 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,31 +48,8 @@ public final class L4DataPathBench {
   public static void main(String[] args) throws Exception {
     Path script = Path.of(args.length > 0 ? args[0] : "../shared/peers/l4_proxy.sh");
     if (!Files.exists(script) && !script.toString().equals("none")) script = Path.of("/work/shared/peers/l4_proxy.sh");
-    InMemoryFeedSource log = new InMemoryFeedSource();
-    Map<String, String> acked = new ConcurrentHashMap<>();
-    NodeWriter noNodes = new NodeWriter() {
-      @Override
-      public Node create(Node node) {
-        return node;
-      }
-
-      @Override
-      public Node updateStatus(Node node) {
-        return node;
-      }
-    };
-    ProxyFeedHub hub = new ProxyFeedHub(log, noNodes, Duration.ofSeconds(10), Clock.systemUTC());
-    hub.addObserver(new ProxyFeedHub.Observer() {
-      @Override
-      public void acked(String node, String version) {
-        acked.put(node, version);
-      }
-    });
-    hub.start();
-    int feedPort = FreePorts.loopback();
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", feedPort))
-        .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
-        .addService(new ProxyFeedService(hub)).build().start();
+    FeedServer feed = FeedServer.start();
+    InMemoryFeedSource log = feed.log;
 
     String version = log.put(service("svcplane-bench", VIP, NODE_PORT), Kinds.wrap(endpoints("svcplane-bench", BACKENDS)),
         service("svcplane-warmup", WARMUP_VIP, WARMUP_NODE_PORT), Kinds.wrap(endpoints("svcplane-warmup", WARMUP_BACKENDS)));
@@ -100,7 +68,7 @@ public final class L4DataPathBench {
       cmd.addAll(v.javaOpts());
       cmd.addAll(List.of(
           "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
-          "--node", nodeName(i), "--address", nodeAddress(i), "--apiserver", "127.0.0.1:" + feedPort,
+          "--node", nodeName(i), "--address", nodeAddress(i), "--apiserver", feed.address(),
           "--mode", "userspace", "--threads", v.threads(), "--metrics-port", "-1", "--insecure", "--dns-port", "0"));
       cmds.add(cmd);
       proxies.add(new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -113,14 +81,10 @@ public final class L4DataPathBench {
     Path out = results.resolve(prefix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".txt");
     int rc = 1;
     try {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       for (int i = 0; i < variants.size(); i++) {
-        while (!version.equals(acked.get(nodeName(i)))) {
-          if (System.nanoTime() > deadline || !proxies.get(i).isAlive()) {
-            throw new IllegalStateException("proxy " + variants.get(i).label() + " did not program the service");
-          }
-          Thread.sleep(20);
-        }
+        Process proxy = proxies.get(i);
+        feed.awaitAck(nodeName(i), version, Duration.ofSeconds(90), proxy::isAlive,
+            "proxy " + variants.get(i).label() + " did not program the service");
         System.out.println("svcplane proxy " + variants.get(i).label() + " pid " + proxies.get(i).pid() + " programmed " + VIP
             + ":80 and " + nodeAddress(i) + ":" + NODE_PORT + " -> " + BACKENDS + ":8080");
       }
@@ -171,8 +135,7 @@ public final class L4DataPathBench {
     } finally {
       for (Process proxy : proxies) proxy.destroy();
       for (Process proxy : proxies) if (!proxy.waitFor(10, TimeUnit.SECONDS)) proxy.destroyForcibly();
-      server.shutdownNow();
-      hub.close();
+      feed.close();
     }
     System.exit(rc);
   }

@@ -1,20 +1,13 @@
 package io.svcplane.bench;
 
-import io.svcplane.apiserver.feed.InMemoryFeedSource;
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.svcplane.api.v1.EndpointAddress;
 import io.svcplane.api.v1.EndpointPort;
 import io.svcplane.api.v1.EndpointSubset;
 import io.svcplane.api.v1.Endpoints;
-import io.svcplane.api.v1.Node;
 import io.svcplane.api.v1.ObjectMeta;
 import io.svcplane.api.v1.Service;
 import io.svcplane.api.v1.ServicePort;
 import io.svcplane.api.v1.ServiceSpec;
-import io.svcplane.apiserver.feed.NodeWriter;
-import io.svcplane.apiserver.feed.ProxyFeedHub;
-import io.svcplane.apiserver.feed.ProxyFeedService;
 import io.svcplane.core.Kinds;
 import io.svcplane.core.forwarding.Endpoint;
 import io.svcplane.core.forwarding.ForwardingTable;
@@ -24,14 +17,11 @@ import io.svcplane.core.forwarding.ServicePortRule;
 import io.svcplane.proxy.nftables.NftCommand;
 import io.svcplane.proxy.nftables.NftablesBackend;
 import io.svcplane.proxy.nftables.NodeNetwork;
-import io.svcplane.testkit.FreePorts;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -39,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -103,42 +92,15 @@ public final class NftablesDataPathBench {
       for (String b : BACKENDS) awaitListening(b + ":8080");
 
       // The userspace proxy, fed by an in-memory log through a real ProxyFeed server.
-      InMemoryFeedSource feedLog = new InMemoryFeedSource();
-      Map<String, String> acked = new ConcurrentHashMap<>();
-      ProxyFeedHub hub = new ProxyFeedHub(feedLog, new NodeWriter() {
-        @Override
-        public Node create(Node node) {
-          return node;
-        }
-
-        @Override
-        public Node updateStatus(Node node) {
-          return node;
-        }
-      }, Duration.ofSeconds(10), Clock.systemUTC());
-      hub.addObserver(new ProxyFeedHub.Observer() {
-        @Override
-        public void acked(String node, String version) {
-          acked.put(node, version);
-        }
-      });
-      hub.start();
-      int feedPort = FreePorts.loopback();
-      Server feed = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", feedPort))
-          .permitKeepAliveTime(5, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true)
-          .addService(new ProxyFeedService(hub)).build().start();
-      String version = feedLog.put(service("userspace", USERSPACE_VIP), Kinds.wrap(endpoints("userspace")));
+      FeedServer feed = FeedServer.start();
+      String version = feed.log.put(service("userspace", USERSPACE_VIP), Kinds.wrap(endpoints("userspace")));
       Process proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx256m", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.svcplane.proxy.NodeProxyMain",
-          "--node", "bench-node", "--address", CLIENT, "--apiserver", "127.0.0.1:" + feedPort, "--mode", "userspace",
+          "--node", "bench-node", "--address", CLIENT, "--apiserver", feed.address(), "--mode", "userspace",
           "--threads", System.getenv().getOrDefault("PROXY_THREADS", "2"), "--metrics-port", "-1", "--insecure", "--dns-port", "0")
           .redirectErrorStream(true).redirectOutput(tmp.resolve("proxy.log").toFile()).start();
       processes.add(proxy);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!version.equals(acked.get("bench-node"))) {
-        if (System.nanoTime() > deadline || !proxy.isAlive()) throw new IllegalStateException("the userspace proxy did not program its service");
-        Thread.sleep(20);
-      }
+      feed.awaitAck("bench-node", version, Duration.ofSeconds(60), proxy::isAlive, "the userspace proxy did not program its service");
 
       ForwardingTable table = table(scale);
       Files.writeString(tmp.resolve("dnat3.nft"), "table ip peerdnat {\n  chain out {\n"
@@ -198,8 +160,7 @@ public final class NftablesDataPathBench {
       }
       tables.set("none");
       log.line(summary(runs, variants.keySet()));
-      feed.shutdownNow();
-      hub.close();
+      feed.close();
     } finally {
       for (Process p : processes) p.destroy();
       for (Process p : processes) {
