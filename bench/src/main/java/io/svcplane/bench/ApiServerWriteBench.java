@@ -73,22 +73,9 @@ public final class ApiServerWriteBench {
     StringBuilder raw = new StringBuilder();
 
     String bootstrap = System.getProperty("bench.kafka");
-    Process brokerProcess = null;
-    Path brokerDir = null;
-    if (bootstrap == null) {
-      brokerDir = Files.createTempDirectory("svcplane-bench-kafka-");
-      int port = freePort();
-      brokerProcess = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-          "io.svcplane.eventlog.broker.KafkaBrokerMain", "--data-dir", brokerDir.toString(), "--port", Integer.toString(port),
-          "--controller-port", Integer.toString(freePort()))
-          .redirectErrorStream(true).redirectOutput(brokerDir.resolve("broker.log").toFile()).start();
-      bootstrap = "127.0.0.1:" + port;
-      waitForLine(brokerDir.resolve("broker.log"), "kafka broker ready", 60);
-    }
-    Process broker = brokerProcess;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (broker != null) broker.destroy();
-    }));
+    BrokerProcess brokerProcess = bootstrap == null ? BrokerProcess.start() : null;
+    if (brokerProcess != null) bootstrap = brokerProcess.bootstrap();
+    Process broker = brokerProcess == null ? null : brokerProcess.process();
     KafkaClients clients = KafkaClients.of(bootstrap);
     try (Admin admin = Admin.create(clients.admin())) {
       Topics.ensure(admin, TopicLayout.DEFAULT);
@@ -110,7 +97,10 @@ public final class ApiServerWriteBench {
     for (Level l : table) System.out.println(l.row());
 
     // 2. The apiserver: Create Service over gRPC on loopback, N clients with one channel each.
-    ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp).build().start();
+    // A /12 (Kubernetes' largest IPv4 service range): the three levels create more Services than a
+    // /16 holds, and a full pool turns the rest into fast RESOURCE_EXHAUSTED errors.
+    ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp)
+        .serviceCidr(io.svcplane.core.allocation.ServiceCidr.parse("10.96.0.0/12")).build().start();
     try {
       for (int n : levels) {
         Level l = apiserver(server, n, duration, warmup, stamp, broker);
@@ -127,11 +117,7 @@ public final class ApiServerWriteBench {
       etcdOut = runEtcd(levels[levels.length - 1], duration);
       table.addAll(parseEtcd(etcdOut));
     }
-    if (brokerProcess != null) {
-      brokerProcess.destroy();
-      brokerProcess.waitFor(30, TimeUnit.SECONDS);
-      deleteTree(brokerDir);
-    }
+    if (brokerProcess != null) brokerProcess.close();
 
     StringBuilder summary = new StringBuilder();
     summary.append(String.format(Locale.ROOT, "%-24s %7s %9s %8s %8s %8s %8s  %s%n", "target", "clients", "writes/s", "p50 ms",

@@ -48,26 +48,8 @@ public final class TransactionStepsBench {
     int seconds = Integer.getInteger("bench.seconds", 8);
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String bootstrap = System.getProperty("bench.kafka");
-    Process broker = null;
-    Path brokerDir = null;
-    if (bootstrap == null) {
-      brokerDir = Files.createTempDirectory("svcplane-bench-kafka-");
-      int port = ApiServerWriteBench.freePort();
-      List<String> cmd = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+UseParallelGC"));
-      for (String k : System.getProperties().stringPropertyNames()) {
-        if (k.startsWith("scratch.broker.")) cmd.add("-D" + k + "=" + System.getProperty(k));
-      }
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.svcplane.eventlog.broker.KafkaBrokerMain"));
-      broker = new ProcessBuilder(withArgs(cmd, "--data-dir", brokerDir.toString(), "--port", Integer.toString(port),
-          "--controller-port", Integer.toString(ApiServerWriteBench.freePort())))
-          .redirectErrorStream(true).redirectOutput(brokerDir.resolve("broker.log").toFile()).start();
-      bootstrap = "127.0.0.1:" + port;
-      ApiServerWriteBench.waitForLine(brokerDir.resolve("broker.log"), "kafka broker ready", 60);
-    }
-    Process brokerProcess = broker;
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (brokerProcess != null) brokerProcess.destroy();
-    }));
+    BrokerProcess brokerProcess = bootstrap == null ? BrokerProcess.start() : null;
+    if (brokerProcess != null) bootstrap = brokerProcess.bootstrap();
     KafkaClients clients = KafkaClients.of(bootstrap);
     StringBuilder out = new StringBuilder();
     try (Admin admin = Admin.create(clients.admin())) {
@@ -92,18 +74,8 @@ public final class TransactionStepsBench {
     Files.createDirectories(file.getParent());
     Files.writeString(file, out.toString());
     System.out.println("raw data: " + file);
-    if (brokerProcess != null) {
-      brokerProcess.destroy();
-      brokerProcess.waitFor(30, TimeUnit.SECONDS);
-      ApiServerWriteBench.deleteTree(brokerDir);
-    }
+    if (brokerProcess != null) brokerProcess.close();
     System.exit(0);
-  }
-
-  private static List<String> withArgs(List<String> cmd, String... more) {
-    List<String> all = new ArrayList<>(cmd);
-    all.addAll(List.of(more));
-    return all;
   }
 
   private static void line(StringBuilder out, String s) {

@@ -76,7 +76,16 @@ public final class KafkaClients {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
-    if (transactionalId != null) p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    if (transactionalId != null) {
+      p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+      // A transaction that begins right after the previous one committed can find the broker
+      // still writing that one's markers (CONCURRENT_TRANSACTIONS); the client then waits
+      // retry.backoff.ms before asking again, 100 ms by default: that wait was the whole tail of
+      // the endpoint controller's latency (sendOffsetsToTransaction). Retries back off
+      // exponentially from here up to retry.backoff.max.ms, so a real outage is not hammered.
+      p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "1");
+      p.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "50");
+    }
     return p;
   }
 

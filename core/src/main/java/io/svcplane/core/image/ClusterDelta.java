@@ -12,17 +12,22 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
 
 /**
  * Changes to one {@link ClusterImage}, after Kafka's MetadataDelta: {@link #replay} folds log
- * records one by one into copy-on-write maps, {@link #apply()} returns the new image. Maps that no
- * record touched are shared with the base image. Not thread-safe; one delta is used once.
+ * records one by one, {@link #apply()} returns the new image. The image's maps are persistent
+ * (pcollections, as in Kafka's metadata image): a change costs O(log n) new nodes and shares the
+ * rest with the base image, so folding a small batch into a namespace of 100,000 objects does not
+ * copy the namespace (the apiserver folds a batch per transaction). Not thread-safe; one delta is
+ * used once.
  */
 public final class ClusterDelta {
   private final ClusterImage base;
   private final Map<String, NamespaceChanges> namespaces = new HashMap<>();
-  private HashMap<String, Node> nodes;
-  private HashMap<String, Namespace> namespaceObjects;
+  private PMap<String, Node> nodes;
+  private PMap<String, Namespace> namespaceObjects;
   private LogPositions positions;
   private final Set<ObjectKey> changedResources = new LinkedHashSet<>();
   private final Set<ObjectKey> changedEndpoints = new LinkedHashSet<>();
@@ -51,32 +56,31 @@ public final class ClusterDelta {
     Resource stored = delete ? null : withResourceVersion(object, offset);
     (topic == LogTopic.RESOURCES ? changedResources : changedEndpoints).add(key);
 
+    String name = key.name();
     switch (key.kind()) {
       case NAMESPACE -> {
-        if (namespaceObjects == null) namespaceObjects = new HashMap<>(base.namespaceObjects());
-        if (delete) namespaceObjects.remove(key.name());
-        else namespaceObjects.put(key.name(), stored.getNamespace());
+        var m = namespaceObjects == null ? persistent(base.namespaceObjects()) : namespaceObjects;
+        namespaceObjects = delete ? m.minus(name) : m.plus(name, stored.getNamespace());
       }
       case NODE -> {
-        if (nodes == null) nodes = new HashMap<>(base.nodes());
-        if (delete) nodes.remove(key.name());
-        else nodes.put(key.name(), stored.getNode());
+        var m = nodes == null ? persistent(base.nodes()) : nodes;
+        nodes = delete ? m.minus(name) : m.plus(name, stored.getNode());
       }
       case POD -> {
-        var m = changes(key.namespace()).pods();
-        if (delete) m.remove(key.name());
-        else m.put(key.name(), stored.getPod());
+        var c = changes(key.namespace());
+        c.pods = delete ? c.pods().minus(name) : c.pods().plus(name, stored.getPod());
       }
       case SERVICE -> {
-        var m = changes(key.namespace()).services();
-        if (delete) m.remove(key.name());
-        else m.put(key.name(), stored.getService());
+        var c = changes(key.namespace());
+        c.services = delete ? c.services().minus(name) : c.services().plus(name, stored.getService());
       }
       case ENDPOINTS -> {
         var c = changes(key.namespace());
-        var m = topic == LogTopic.RESOURCES ? c.userEndpoints() : c.endpoints();
-        if (delete) m.remove(key.name());
-        else m.put(key.name(), stored.getEndpoints());
+        if (topic == LogTopic.RESOURCES) {
+          c.userEndpoints = delete ? c.userEndpoints().minus(name) : c.userEndpoints().plus(name, stored.getEndpoints());
+        } else {
+          c.endpoints = delete ? c.endpoints().minus(name) : c.endpoints().plus(name, stored.getEndpoints());
+        }
       }
       default -> throw new IllegalArgumentException("no kind: " + key.kind());
     }
@@ -104,23 +108,27 @@ public final class ClusterDelta {
   public ClusterImage apply() {
     Map<String, NamespaceImage> newNamespaces = base.namespaces();
     if (!namespaces.isEmpty()) {
-      HashMap<String, NamespaceImage> m = new HashMap<>(base.namespaces());
-      namespaces.forEach((name, changes) -> {
-        NamespaceImage ns = changes.apply(base.namespace(name));
-        if (ns.isEmpty()) m.remove(name);
-        else m.put(name, ns);
-      });
-      newNamespaces = NamespaceImage.frozen(m);
+      PMap<String, NamespaceImage> m = persistent(base.namespaces());
+      for (var e : namespaces.entrySet()) {
+        NamespaceImage ns = e.getValue().apply();
+        m = ns.isEmpty() ? m.minus(e.getKey()) : m.plus(e.getKey(), ns);
+      }
+      newNamespaces = m;
     }
     return new ClusterImage(
         newNamespaces,
-        nodes == null ? base.nodes() : NamespaceImage.frozen(nodes),
-        namespaceObjects == null ? base.namespaceObjects() : NamespaceImage.frozen(namespaceObjects),
+        nodes == null ? base.nodes() : nodes,
+        namespaceObjects == null ? base.namespaceObjects() : namespaceObjects,
         positions);
   }
 
   private NamespaceChanges changes(String namespace) {
     return namespaces.computeIfAbsent(namespace, n -> new NamespaceChanges(base.namespace(n)));
+  }
+
+  /** The image's maps are persistent already, except the empty ones of a fresh image. */
+  static <V> PMap<String, V> persistent(Map<String, V> m) {
+    return m instanceof PMap<String, V> p ? p : HashTreePMap.from(m);
   }
 
   private static Resource withResourceVersion(Resource r, long offset) {
@@ -131,44 +139,40 @@ public final class ClusterDelta {
     return Kinds.withMetadata(r, meta);
   }
 
-  /** Copy-on-first-write maps of one namespace. */
+  /** The maps of one namespace that this delta changed; null where untouched. */
   private static final class NamespaceChanges {
     private final NamespaceImage base;
-    private HashMap<String, io.svcplane.api.v1.Pod> pods;
-    private HashMap<String, io.svcplane.api.v1.Service> services;
-    private HashMap<String, io.svcplane.api.v1.Endpoints> userEndpoints;
-    private HashMap<String, io.svcplane.api.v1.Endpoints> endpoints;
+    PMap<String, io.svcplane.api.v1.Pod> pods;
+    PMap<String, io.svcplane.api.v1.Service> services;
+    PMap<String, io.svcplane.api.v1.Endpoints> userEndpoints;
+    PMap<String, io.svcplane.api.v1.Endpoints> endpoints;
 
     NamespaceChanges(NamespaceImage base) {
       this.base = base;
     }
 
-    HashMap<String, io.svcplane.api.v1.Pod> pods() {
-      if (pods == null) pods = new HashMap<>(base.pods());
-      return pods;
+    PMap<String, io.svcplane.api.v1.Pod> pods() {
+      return pods == null ? persistent(base.pods()) : pods;
     }
 
-    HashMap<String, io.svcplane.api.v1.Service> services() {
-      if (services == null) services = new HashMap<>(base.services());
-      return services;
+    PMap<String, io.svcplane.api.v1.Service> services() {
+      return services == null ? persistent(base.services()) : services;
     }
 
-    HashMap<String, io.svcplane.api.v1.Endpoints> userEndpoints() {
-      if (userEndpoints == null) userEndpoints = new HashMap<>(base.userEndpoints());
-      return userEndpoints;
+    PMap<String, io.svcplane.api.v1.Endpoints> userEndpoints() {
+      return userEndpoints == null ? persistent(base.userEndpoints()) : userEndpoints;
     }
 
-    HashMap<String, io.svcplane.api.v1.Endpoints> endpoints() {
-      if (endpoints == null) endpoints = new HashMap<>(base.endpoints());
-      return endpoints;
+    PMap<String, io.svcplane.api.v1.Endpoints> endpoints() {
+      return endpoints == null ? persistent(base.endpoints()) : endpoints;
     }
 
-    NamespaceImage apply(NamespaceImage current) {
+    NamespaceImage apply() {
       return new NamespaceImage(
-          pods == null ? current.pods() : NamespaceImage.frozen(pods),
-          services == null ? current.services() : NamespaceImage.frozen(services),
-          userEndpoints == null ? current.userEndpoints() : NamespaceImage.frozen(userEndpoints),
-          endpoints == null ? current.endpoints() : NamespaceImage.frozen(endpoints));
+          pods == null ? base.pods() : pods,
+          services == null ? base.services() : services,
+          userEndpoints == null ? base.userEndpoints() : userEndpoints,
+          endpoints == null ? base.endpoints() : endpoints);
     }
   }
 }

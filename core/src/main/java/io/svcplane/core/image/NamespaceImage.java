@@ -3,8 +3,6 @@ package io.svcplane.core.image;
 import io.svcplane.api.v1.Endpoints;
 import io.svcplane.api.v1.Pod;
 import io.svcplane.api.v1.Service;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -57,10 +55,6 @@ public final class NamespaceImage {
 
   public boolean isEmpty() {
     return pods.isEmpty() && services.isEmpty() && userEndpoints.isEmpty() && endpoints.isEmpty();
-  }
-
-  static <V> Map<String, V> frozen(HashMap<String, V> m) {
-    return m.isEmpty() ? Map.of() : Collections.unmodifiableMap(m);
   }
 
   @Override
