@@ -2,15 +2,13 @@ package io.svcplane.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A single-node KRaft broker in its own JVM (KafkaBrokerMain, data in a temp dir), as svcplane
  * runs it: the benches measure their component without the broker's heap and GC pauses in the
- * same process, and can read the broker's CPU time on its own. JVM options for the broker come
- * from system properties {@code scratch.broker.*} (passed on as -D) of the bench.
+ * same process, and can read the broker's CPU time on its own.
  */
 final class BrokerProcess implements AutoCloseable {
   private final Process process;
@@ -27,13 +25,9 @@ final class BrokerProcess implements AutoCloseable {
   static BrokerProcess start() throws Exception {
     Path dir = Files.createTempDirectory("svcplane-bench-kafka-");
     int port = ApiServerWriteBench.freePort();
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+UseParallelGC"));
-    for (String k : System.getProperties().stringPropertyNames()) {
-      if (k.startsWith("scratch.broker.")) cmd.add("-D" + k + "=" + System.getProperty(k));
-    }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.svcplane.eventlog.broker.KafkaBrokerMain",
-        "--data-dir", dir.toString(), "--port", Integer.toString(port),
-        "--controller-port", Integer.toString(ApiServerWriteBench.freePort())));
+    List<String> cmd = List.of("java", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+        "io.svcplane.eventlog.broker.KafkaBrokerMain", "--data-dir", dir.toString(), "--port", Integer.toString(port),
+        "--controller-port", Integer.toString(ApiServerWriteBench.freePort()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
     ApiServerWriteBench.waitForLine(dir.resolve("broker.log"), "kafka broker ready", 60);

@@ -17,17 +17,18 @@ import org.pcollections.PMap;
 
 /**
  * Changes to one {@link ClusterImage}, after Kafka's MetadataDelta: {@link #replay} folds log
- * records one by one, {@link #apply()} returns the new image. The image's maps are persistent
- * (pcollections, as in Kafka's metadata image): a change costs O(log n) new nodes and shares the
- * rest with the base image, so folding a small batch into a namespace of 100,000 objects does not
- * copy the namespace (the apiserver folds a batch per transaction). Not thread-safe; one delta is
- * used once.
+ * records one by one into per-map change sets (the last change of each key wins), {@link #apply()}
+ * returns the new image. The image's maps are persistent (pcollections, as in Kafka's metadata
+ * image): applying a changed key costs O(log n) new nodes and shares the rest with the base image,
+ * so folding a small batch into a namespace of 100,000 objects does not copy the namespace (the
+ * apiserver folds a batch per transaction), and a long replay pays the persistent map once per
+ * key, not once per record. Not thread-safe; one delta is used once.
  */
 public final class ClusterDelta {
   private final ClusterImage base;
   private final Map<String, NamespaceChanges> namespaces = new HashMap<>();
-  private PMap<String, Node> nodes;
-  private PMap<String, Namespace> namespaceObjects;
+  private final Changes<Node> nodes = new Changes<>();
+  private final Changes<Namespace> namespaceObjects = new Changes<>();
   private LogPositions positions;
   private final Set<ObjectKey> changedResources = new LinkedHashSet<>();
   private final Set<ObjectKey> changedEndpoints = new LinkedHashSet<>();
@@ -58,29 +59,13 @@ public final class ClusterDelta {
 
     String name = key.name();
     switch (key.kind()) {
-      case NAMESPACE -> {
-        var m = namespaceObjects == null ? persistent(base.namespaceObjects()) : namespaceObjects;
-        namespaceObjects = delete ? m.minus(name) : m.plus(name, stored.getNamespace());
-      }
-      case NODE -> {
-        var m = nodes == null ? persistent(base.nodes()) : nodes;
-        nodes = delete ? m.minus(name) : m.plus(name, stored.getNode());
-      }
-      case POD -> {
-        var c = changes(key.namespace());
-        c.pods = delete ? c.pods().minus(name) : c.pods().plus(name, stored.getPod());
-      }
-      case SERVICE -> {
-        var c = changes(key.namespace());
-        c.services = delete ? c.services().minus(name) : c.services().plus(name, stored.getService());
-      }
+      case NAMESPACE -> namespaceObjects.put(name, delete ? null : stored.getNamespace());
+      case NODE -> nodes.put(name, delete ? null : stored.getNode());
+      case POD -> changes(key.namespace()).pods.put(name, delete ? null : stored.getPod());
+      case SERVICE -> changes(key.namespace()).services.put(name, delete ? null : stored.getService());
       case ENDPOINTS -> {
         var c = changes(key.namespace());
-        if (topic == LogTopic.RESOURCES) {
-          c.userEndpoints = delete ? c.userEndpoints().minus(name) : c.userEndpoints().plus(name, stored.getEndpoints());
-        } else {
-          c.endpoints = delete ? c.endpoints().minus(name) : c.endpoints().plus(name, stored.getEndpoints());
-        }
+        (topic == LogTopic.RESOURCES ? c.userEndpoints : c.endpoints).put(name, delete ? null : stored.getEndpoints());
       }
       default -> throw new IllegalArgumentException("no kind: " + key.kind());
     }
@@ -115,10 +100,7 @@ public final class ClusterDelta {
       }
       newNamespaces = m;
     }
-    return new ClusterImage(
-        newNamespaces,
-        nodes == null ? base.nodes() : nodes,
-        namespaceObjects == null ? base.namespaceObjects() : namespaceObjects,
+    return new ClusterImage(newNamespaces, nodes.applyTo(base.nodes()), namespaceObjects.applyTo(base.namespaceObjects()),
         positions);
   }
 
@@ -126,7 +108,7 @@ public final class ClusterDelta {
     return namespaces.computeIfAbsent(namespace, n -> new NamespaceChanges(base.namespace(n)));
   }
 
-  /** The image's maps are persistent already, except the empty ones of a fresh image. */
+  /** The image's maps are persistent once a second delta changed them; plain before. */
   static <V> PMap<String, V> persistent(Map<String, V> m) {
     return m instanceof PMap<String, V> p ? p : HashTreePMap.from(m);
   }
@@ -139,40 +121,47 @@ public final class ClusterDelta {
     return Kinds.withMetadata(r, meta);
   }
 
-  /** The maps of one namespace that this delta changed; null where untouched. */
+  /** The changes to one map of the image: the last value of each key, null for removed. */
+  private static final class Changes<V> {
+    private final HashMap<String, V> last = new HashMap<>();
+
+    void put(String name, V valueOrNullToRemove) {
+      last.put(name, valueOrNullToRemove);
+    }
+
+    Map<String, V> applyTo(Map<String, V> base) {
+      if (last.isEmpty()) return base;
+      if (base.isEmpty()) {
+        // A map built in one go (a replay, a new namespace) stays a plain one until a later delta
+        // changes it: the persistent map costs more to build than a HashMap.
+        HashMap<String, V> fresh = new HashMap<>(last);
+        fresh.values().removeIf(java.util.Objects::isNull);
+        return fresh.isEmpty() ? Map.of() : Collections.unmodifiableMap(fresh);
+      }
+      PMap<String, V> m = persistent(base);
+      for (var e : last.entrySet()) m = e.getValue() == null ? m.minus(e.getKey()) : m.plus(e.getKey(), e.getValue());
+      return m;
+    }
+  }
+
+  /** The changes to the maps of one namespace. */
   private static final class NamespaceChanges {
     private final NamespaceImage base;
-    PMap<String, io.svcplane.api.v1.Pod> pods;
-    PMap<String, io.svcplane.api.v1.Service> services;
-    PMap<String, io.svcplane.api.v1.Endpoints> userEndpoints;
-    PMap<String, io.svcplane.api.v1.Endpoints> endpoints;
+    final Changes<io.svcplane.api.v1.Pod> pods = new Changes<>();
+    final Changes<io.svcplane.api.v1.Service> services = new Changes<>();
+    final Changes<io.svcplane.api.v1.Endpoints> userEndpoints = new Changes<>();
+    final Changes<io.svcplane.api.v1.Endpoints> endpoints = new Changes<>();
 
     NamespaceChanges(NamespaceImage base) {
       this.base = base;
     }
 
-    PMap<String, io.svcplane.api.v1.Pod> pods() {
-      return pods == null ? persistent(base.pods()) : pods;
-    }
-
-    PMap<String, io.svcplane.api.v1.Service> services() {
-      return services == null ? persistent(base.services()) : services;
-    }
-
-    PMap<String, io.svcplane.api.v1.Endpoints> userEndpoints() {
-      return userEndpoints == null ? persistent(base.userEndpoints()) : userEndpoints;
-    }
-
-    PMap<String, io.svcplane.api.v1.Endpoints> endpoints() {
-      return endpoints == null ? persistent(base.endpoints()) : endpoints;
-    }
-
     NamespaceImage apply() {
       return new NamespaceImage(
-          pods == null ? base.pods() : pods,
-          services == null ? base.services() : services,
-          userEndpoints == null ? base.userEndpoints() : userEndpoints,
-          endpoints == null ? base.endpoints() : endpoints);
+          pods.applyTo(base.pods()),
+          services.applyTo(base.services()),
+          userEndpoints.applyTo(base.userEndpoints()),
+          endpoints.applyTo(base.endpoints()));
     }
   }
 }

@@ -137,6 +137,50 @@ class ClusterImageTest {
     }
   }
 
+  @Test
+  void olderImagesStayAsTheyWereWhileLaterDeltasChangeTheirMaps() {
+    // The maps are persistent and shared between images: a later delta must not change what an
+    // earlier image (held by a reader, or a Watch) shows.
+    List<Rec> log = randomLog(new Random(11), 400);
+    List<ClusterImage> images = new ArrayList<>();
+    List<String> asTheyWere = new ArrayList<>();
+    ClusterImage image = ClusterImage.EMPTY;
+    for (int i = 0; i < log.size(); i += 3) {
+      image = fold(image, log.subList(i, Math.min(log.size(), i + 3)));
+      images.add(image);
+      asTheyWere.add(dump(image));
+    }
+    for (int k = 0; k < images.size(); k++) assertEquals(asTheyWere.get(k), dump(images.get(k)), "image " + k);
+  }
+
+  @Test
+  void theLastChangeOfAKeyInOneDeltaWins() {
+    ClusterImage base = fold(ClusterImage.EMPTY, LOG1);
+    ClusterImage image = fold(base, List.of(
+        new Rec(LogTopic.RESOURCES, 0, 2, event(EventType.DELETED, pod("default", "a", ""))),
+        new Rec(LogTopic.RESOURCES, 0, 3, event(EventType.ADDED, pod("default", "a", "10.0.0.9"))),
+        new Rec(LogTopic.RESOURCES, 0, 4, event(EventType.ADDED, pod("default", "c", "10.0.0.3"))),
+        new Rec(LogTopic.RESOURCES, 0, 5, event(EventType.DELETED, pod("default", "c", "")))));
+    assertEquals("10.0.0.9", image.namespace("default").pods().get("a").getStatus().getPodIp());
+    assertEquals("3", image.namespace("default").pods().get("a").getMetadata().getResourceVersion());
+    assertFalse(image.namespace("default").pods().containsKey("c"));
+    assertEquals(1, image.namespace("default").pods().size());
+    assertEquals("10.0.0.1", base.namespace("default").pods().get("a").getStatus().getPodIp());
+  }
+
+  /** Every object of the image in a fixed order, as text. */
+  private static String dump(ClusterImage image) {
+    StringBuilder b = new StringBuilder();
+    new java.util.TreeMap<>(image.nodes()).forEach((k, v) -> b.append("node ").append(k).append(v).append('\n'));
+    new java.util.TreeMap<>(image.namespaces()).forEach((name, ns) -> {
+      new java.util.TreeMap<>(ns.pods()).forEach((k, v) -> b.append("pod ").append(name).append('/').append(k).append(v).append('\n'));
+      new java.util.TreeMap<>(ns.services()).forEach((k, v) -> b.append("svc ").append(name).append('/').append(k).append(v).append('\n'));
+      new java.util.TreeMap<>(ns.userEndpoints()).forEach((k, v) -> b.append("uep ").append(name).append('/').append(k).append(v).append('\n'));
+      new java.util.TreeMap<>(ns.endpoints()).forEach((k, v) -> b.append("ep ").append(name).append('/').append(k).append(v).append('\n'));
+    });
+    return b.append(image.positions()).toString();
+  }
+
   private static ClusterImage oneByOne(List<Rec> log) {
     ClusterImage image = ClusterImage.EMPTY;
     for (Rec r : log) image = fold(image, List.of(r));
