@@ -369,25 +369,4 @@ public final class ApiServerWriteBench {
       return "?";
     }
   }
-
-  static int freePort() throws Exception {
-    try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
-  }
-
-  static void waitForLine(Path file, String text, int seconds) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(file) && Files.readString(file).contains(text)) return;
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("broker not ready after " + seconds + " s: " + Files.readString(file));
-  }
-
-  static void deleteTree(Path dir) throws Exception {
-    try (var s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
 }

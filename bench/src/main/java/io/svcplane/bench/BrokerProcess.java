@@ -1,5 +1,6 @@
 package io.svcplane.bench;
 
+import io.svcplane.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,13 +25,13 @@ final class BrokerProcess implements AutoCloseable {
   /** Starts the broker and waits until it serves; it is stopped with this JVM at the latest. */
   static BrokerProcess start() throws Exception {
     Path dir = Files.createTempDirectory("svcplane-bench-kafka-");
-    int port = ApiServerWriteBench.freePort();
+    int port = FreePorts.loopback();
     List<String> cmd = List.of("java", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
         "io.svcplane.eventlog.broker.KafkaBrokerMain", "--data-dir", dir.toString(), "--port", Integer.toString(port),
-        "--controller-port", Integer.toString(ApiServerWriteBench.freePort()));
+        "--controller-port", Integer.toString(FreePorts.loopback()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
-    ApiServerWriteBench.waitForLine(dir.resolve("broker.log"), "kafka broker ready", 60);
+    waitForLine(dir.resolve("broker.log"), "kafka broker ready", 60);
     return new BrokerProcess(p, dir, "127.0.0.1:" + port);
   }
 
@@ -51,6 +52,21 @@ final class BrokerProcess implements AutoCloseable {
   public void close() throws Exception {
     process.destroy();
     process.waitFor(30, TimeUnit.SECONDS);
-    ApiServerWriteBench.deleteTree(dir);
+    deleteTree(dir);
+  }
+
+  private static void waitForLine(Path file, String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(file) && Files.readString(file).contains(text)) return;
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("broker not ready after " + seconds + " s: " + Files.readString(file));
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 }
