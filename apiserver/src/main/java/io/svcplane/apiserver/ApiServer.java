@@ -40,6 +40,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -65,6 +67,7 @@ public final class ApiServer {
   private ResourceApi api;
   private GracefulDeletions graceful;
   private ProxyFeedHub proxyFeed;
+  private ExecutorService heavyCalls;
 
   private ApiServer(Builder config) {
     this.config = config;
@@ -219,7 +222,15 @@ public final class ApiServer {
             : NettyServerBuilder.forAddress(new InetSocketAddress(config.bind, config.port), security.credentials()))
             .permitKeepAliveTime(10, TimeUnit.SECONDS).permitKeepAliveWithoutCalls(true);
     for (var interceptor : security.interceptors()) sb.intercept(interceptor);
-    sb.addService(new ResourcesService(api, security.authorizer()))
+    // Calls run on the transport's threads: see ResourcesService's constructor. The other services
+    // do not block either (ProxyFeed hands its sessions to its own executor).
+    sb.directExecutor();
+    heavyCalls = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "svcplane-api-calls");
+      t.setDaemon(true);
+      return t;
+    });
+    sb.addService(new ResourcesService(api, security.authorizer(), heavyCalls))
         .addService(new ProxyFeedService(proxyFeed, () -> ready, security.authorizer()))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -365,6 +376,7 @@ public final class ApiServer {
       Thread.currentThread().interrupt();
     }
     if (graceful != null) graceful.close();
+    heavyCalls.shutdownNow();
     writer.close();
     folder.close();
     log.info("apiserver {} stopped", config.writerId);

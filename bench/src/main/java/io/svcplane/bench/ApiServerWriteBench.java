@@ -76,7 +76,8 @@ public final class ApiServerWriteBench {
     BrokerProcess brokerProcess = bootstrap == null ? BrokerProcess.start() : null;
     if (brokerProcess != null) bootstrap = brokerProcess.bootstrap();
     Process broker = brokerProcess == null ? null : brokerProcess.process();
-    KafkaClients clients = KafkaClients.of(bootstrap);
+    String clientProps = System.getProperty("bench.clientProperties");
+    KafkaClients clients = clientProps == null ? KafkaClients.of(bootstrap) : KafkaClients.of(bootstrap, Path.of(clientProps));
     try (Admin admin = Admin.create(clients.admin())) {
       Topics.ensure(admin, TopicLayout.DEFAULT);
     }
@@ -102,6 +103,8 @@ public final class ApiServerWriteBench {
     ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp)
         .serviceCidr(io.svcplane.core.allocation.ServiceCidr.parse("10.96.0.0/12")).build().start();
     try {
+      int jitWarmup = Integer.getInteger("bench.jitWarmup", 60);
+      if (jitWarmup > 0) warmUp(server, levels[levels.length - 1], jitWarmup, stamp);
       for (int n : levels) {
         Level l = apiserver(server, n, duration, warmup, stamp, broker);
         System.out.println(l.row());
@@ -177,14 +180,27 @@ public final class ApiServerWriteBench {
 
   // ---- apiserver ------------------------------------------------------------------------------
 
+  /**
+   * How many gRPC connections the clients share: {@code bench.connections}, a number or
+   * {@code per-client}. Default 1, as etcd's putbench (conns=1) beside it.
+   */
+  static int connections(int clients) {
+    String v = System.getProperty("bench.connections", "1");
+    return v.equals("per-client") ? clients : Math.max(1, Math.min(clients, Integer.parseInt(v)));
+  }
+
   static Level apiserver(ApiServer server, int n, int duration, int warmup, String stamp, Process broker) throws Exception {
     List<ManagedChannel> channels = new ArrayList<>();
     List<String> namespaces = new ArrayList<>();
     ResourcesGrpc.ResourcesBlockingStub admin = null;
+    int connections = connections(n);
+    for (int k = 0; k < connections; k++) {
+      // Callbacks on the event loop (async clients): no hop to an executor per answer.
+      channels.add(Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+          .directExecutor().build());
+    }
     for (int c = 0; c < n; c++) {
-      ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create()).build();
-      channels.add(ch);
-      ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(ch);
+      ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(channels.get(c % connections));
       if (admin == null) admin = stub;
       // One namespace per client: namespaces spread over the partitions, as many tenants would.
       String ns = "bench-" + stamp.replace("-", "") + "-n" + n + "-c" + c;
@@ -198,11 +214,20 @@ public final class ApiServerWriteBench {
     long[] errors = new long[n];
     ResourceWriter.Stats[] atWarmEnd = new ResourceWriter.Stats[1];
     CountDownLatch done = new CountDownLatch(n);
+    boolean threads = Boolean.parseBoolean(System.getProperty("bench.clientThreads", "false"));
     for (int c = 0; c < n; c++) {
       int client = c;
       recs[c] = new LatencyRecorder();
+      if (!threads) {
+        // Each client sends its next Create when the answer to the last one arrives, from the
+        // channel's event loop: n requests outstanding at any time, as n goroutines in etcd's
+        // putbench, without n threads to wake per answer.
+        new AsyncClient(ResourcesGrpc.newStub(channels.get(client % connections)), namespaces.get(client), warmEnd, end,
+            recs[client], errors, client, done).next();
+        continue;
+      }
       Thread t = new Thread(() -> {
-        ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(channels.get(client));
+        ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(channels.get(client % connections));
         int i = 0;
         while (true) {
           long now = System.nanoTime();
@@ -246,6 +271,117 @@ public final class ApiServerWriteBench {
           cpu / 1e3 / all.count(), brokerCpu < 0 ? "?" : String.format(Locale.ROOT, "%.0f us", brokerCpu / 1e3 / all.count()));
     }
     return all.level("svcplane apiserver create", n, all.count(), secs, extra);
+  }
+
+  /**
+   * Runs {@code clients} clients creating and deleting Services for {@code seconds}, unmeasured:
+   * on two cores the JIT compilers of the bench JVM and the broker are still busy (a third of a
+   * core and more) a minute into the load, and a long-running apiserver is measured without them.
+   * Deleting what it created keeps the image the levels start from as small as without it.
+   */
+  static void warmUp(ApiServer server, int clients, int seconds, String stamp) throws Exception {
+    ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
+        .directExecutor().build();
+    ResourcesGrpc.ResourcesStub stub = ResourcesGrpc.newStub(ch);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    CountDownLatch done = new CountDownLatch(clients);
+    java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    for (int c = 0; c < clients; c++) {
+      String ns = "bench-" + stamp.replace("-", "") + "-warm-c" + c;
+      ResourcesGrpc.newBlockingStub(ch).withDeadlineAfter(30, TimeUnit.SECONDS).create(CreateRequest.newBuilder()
+          .setObject(Kinds.wrap(Namespace.newBuilder().setMetadata(ObjectMeta.newBuilder().setName(ns)).build())).build());
+      new Object() {
+        int i;
+
+        void create() {
+          if (System.nanoTime() >= end) {
+            done.countDown();
+            return;
+          }
+          String name = "w" + (i++);
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS).create(CreateRequest.newBuilder()
+              .setObject(sampleService(ns, name)).build(), then(() -> delete(name)));
+        }
+
+        void delete(String name) {
+          stub.withDeadlineAfter(30, TimeUnit.SECONDS).delete(io.svcplane.api.v1.DeleteRequest.newBuilder()
+              .setKind(io.svcplane.api.v1.Kind.SERVICE).setNamespace(ns).setName(name).build(), then(this::create));
+        }
+
+        io.grpc.stub.StreamObserver<Resource> then(Runnable next) {
+          return new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(Resource value) {}
+
+            @Override
+            public void onError(Throwable t) {
+              next.run();
+            }
+
+            @Override
+            public void onCompleted() {
+              writes.incrementAndGet();
+              next.run();
+            }
+          };
+        }
+      }.create();
+    }
+    done.await();
+    ch.shutdownNow();
+    System.out.printf(Locale.ROOT, "# JIT warm-up: %d clients created and deleted Services for %d s (%d writes), not measured%n",
+        clients, seconds, writes.get());
+  }
+
+  /** One client of the async mode: one Create outstanding, the next sent from the answer's callback. */
+  private static final class AsyncClient implements io.grpc.stub.StreamObserver<Resource> {
+    private final ResourcesGrpc.ResourcesStub stub;
+    private final String namespace;
+    private final long warmEnd;
+    private final long end;
+    private final LatencyRecorder rec;
+    private final long[] errors;
+    private final int client;
+    private final CountDownLatch done;
+    private int i;
+    private long t0;
+
+    AsyncClient(ResourcesGrpc.ResourcesStub stub, String namespace, long warmEnd, long end, LatencyRecorder rec,
+        long[] errors, int client, CountDownLatch done) {
+      this.stub = stub;
+      this.namespace = namespace;
+      this.warmEnd = warmEnd;
+      this.end = end;
+      this.rec = rec;
+      this.errors = errors;
+      this.client = client;
+      this.done = done;
+    }
+
+    void next() {
+      t0 = System.nanoTime();
+      if (t0 >= end) {
+        done.countDown();
+        return;
+      }
+      stub.withDeadlineAfter(30, TimeUnit.SECONDS)
+          .create(CreateRequest.newBuilder().setObject(sampleService(namespace, "s" + (i++))).build(), this);
+    }
+
+    @Override
+    public void onNext(Resource value) {}
+
+    @Override
+    public void onError(Throwable t) {
+      errors[client]++;
+      next();
+    }
+
+    @Override
+    public void onCompleted() {
+      if (t0 >= warmEnd) rec.add(System.nanoTime() - t0);
+      next();
+    }
   }
 
   /** A Service as a user would create it: one port, a selector, labels. */
