@@ -83,7 +83,9 @@ public final class ApiServerWriteBench {
     }
     String header = "# " + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
         + ", broker " + (brokerProcess == null ? bootstrap : "own process (KafkaBrokerMain, -Xmx1g)") + ", duration "
-        + duration + " s per level after " + warmup + " s warm-up; load average at start " + loadAverage();
+        + duration + " s per level after " + warmup + " s warm-up, " + Integer.getInteger("bench.jitWarmup", 60)
+        + " s JIT warm-up before the levels; clients " + (Boolean.getBoolean("bench.clientThreads") ? "blocking threads" : "async")
+        + " over " + System.getProperty("bench.connections", "1") + " connection(s); load average at start " + loadAverage();
     System.out.println(header);
     raw.append(header).append('\n');
 

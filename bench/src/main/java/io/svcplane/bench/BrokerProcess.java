@@ -26,9 +26,15 @@ final class BrokerProcess implements AutoCloseable {
   static BrokerProcess start() throws Exception {
     Path dir = Files.createTempDirectory("svcplane-bench-kafka-");
     int port = FreePorts.loopback();
-    List<String> cmd = List.of("java", "-Xmx1g", "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+    List<String> cmd = new java.util.ArrayList<>(List.of("java", "-Xmx1g"));
+    // Extra JVM flags for the broker (e.g. -Xlog:gc:file=...), split at spaces; ParallelGC unless
+    // they choose a collector.
+    String extra = System.getProperty("bench.brokerJvmArgs", "").trim();
+    if (!extra.matches(".*-XX:\\+Use\\w+GC.*")) cmd.add("-XX:+UseParallelGC");
+    if (!extra.isEmpty()) cmd.addAll(List.of(extra.split("\\s+")));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
         "io.svcplane.eventlog.broker.KafkaBrokerMain", "--data-dir", dir.toString(), "--port", Integer.toString(port),
-        "--controller-port", Integer.toString(FreePorts.loopback()));
+        "--controller-port", Integer.toString(FreePorts.loopback())));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
     Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
     waitForLine(dir.resolve("broker.log"), "kafka broker ready", 60);
