@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -154,7 +155,28 @@ public final class EndpointControllerBench {
       double foldCpuPerEvent = f.cpuPerEvent();
 
       // --- latency at a fixed rate ---------------------------------------------------------------
-      long[] latencies = latency(clients, w, rate, seconds);
+      // By default the controller of this phase runs as deployed: its own JVM with bin/svcplane's
+      // flags (SerialGC, 256 MB), taking over the group from the one above. In this JVM its
+      // garbage shares a 2 GB G1 heap with the bench's (young pauses of 14-53 ms).
+      boolean ownProcess = !"in-jvm".equals(opts.getOrDefault("latency-controller", "process"));
+      // A controller in a fresh JVM is still being compiled: warm it up longer, unmeasured.
+      int warmupSeconds = Integer.parseInt(opts.getOrDefault("latency-warmup", ownProcess ? "60" : "2"));
+      Process controllerProcess = null;
+      if (ownProcess) {
+        controller.close();
+        controllerProcess = startControllerProcess(bootstrap, run + "-ec", group);
+      }
+      System.out.printf("latency phase: controller %s, %d s of unmeasured warm-up%n", ownProcess
+          ? "in its own JVM (-Xmx256m -XX:+UseSerialGC, as bin/svcplane runs it)" : "in the bench JVM", warmupSeconds);
+      long[] latencies;
+      try {
+        latencies = latency(clients, w, rate, seconds, warmupSeconds);
+      } finally {
+        if (controllerProcess != null) {
+          controllerProcess.destroy();
+          controllerProcess.waitFor(30, TimeUnit.SECONDS);
+        }
+      }
       long[] sorted = latencies.clone();
       Arrays.sort(sorted);
       double p50 = percentile(sorted, 50) / 1e6;
@@ -186,6 +208,7 @@ public final class EndpointControllerBench {
           "cpu_ratio=" + String.format("%.3f", rawCpuPerEvent / foldCpuPerEvent),
           "transactions=" + f.transactions(),
           "endpoints_events=" + f.published(),
+          "latency_controller=" + (ownProcess ? "own process" : "bench JVM"),
           "latency_rate_per_s=" + rate,
           "latency_samples=" + sorted.length,
           "latency_p50_ms=" + String.format("%.3f", p50),
@@ -198,6 +221,26 @@ public final class EndpointControllerBench {
     }
     if (broker != null) broker.close();
     System.exit(0);
+  }
+
+  /**
+   * The endpoint controller's main class in a JVM of its own, with the flags bin/svcplane starts
+   * it with, in consumer group {@code group} (it resumes where the bench's controller stopped).
+   */
+  static Process startControllerProcess(String bootstrap, String instanceId, String group) throws Exception {
+    Path log = Files.createTempFile("svcplane-bench-controller-", ".log");
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+        "-XX:+ExitOnOutOfMemoryError"));
+    // Extra JVM flags for the controller (e.g. -Xlog:gc:file=...), split at spaces.
+    String extra = System.getProperty("bench.controllerJvmArgs", "").trim();
+    if (!extra.isEmpty()) cmd.addAll(List.of(extra.split("\\s+")));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
+        "io.svcplane.controller.EndpointControllerMain", "--kafka", bootstrap, "--instance-id", instanceId,
+        "--group-id", group, "--metrics-port", Integer.toString(io.svcplane.testkit.FreePorts.loopback())));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+    System.out.println("controller process log: " + log);
+    return p;
   }
 
   /** CPU time of this JVM (clients, controller) plus the broker's own process, in nanoseconds. */
@@ -266,7 +309,7 @@ public final class EndpointControllerBench {
    * 10 ms, and measures for each its commit to its Endpoints event being readable. The first two
    * seconds are warm-up and not counted.
    */
-  static long[] latency(KafkaClients clients, Workload w, int rate, int seconds) throws Exception {
+  static long[] latency(KafkaClients clients, Workload w, int rate, int seconds, int warmupSeconds) throws Exception {
     Map<Long, Long> committedAt = new ConcurrentHashMap<>();
     List<Long> samples = new ArrayList<>();
     try (KafkaConsumer<String, ResourceEvent> endpoints = new KafkaConsumer<>(endpointsConsumer(clients));
@@ -278,8 +321,31 @@ public final class EndpointControllerBench {
       endpoints.seekToEnd(parts);
       parts.forEach(endpoints::position);
 
-      long warmup = 2L * rate;
-      long total = (long) (seconds + 2) * rate;
+      // First one change per namespace (every partition), until the controller has answered them
+      // all: it is caught up (a controller that just took over rebuilds its state first).
+      long probeStart = System.nanoTime();
+      Map<Long, Boolean> probes = new HashMap<>();
+      p.beginTransaction();
+      List<Future<RecordMetadata>> probeSent = new ArrayList<>();
+      for (int i = 0; i < NAMESPACES; i++) {
+        ResourceEvent e = w.flip(i);
+        probeSent.add(p.send(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), ObjectKey.of(e.getObject()).toString(), e)));
+      }
+      p.commitTransaction();
+      for (Future<RecordMetadata> f : probeSent) probes.put(id(f.get().partition(), f.get().offset()), false);
+      long probeDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+      while (probes.containsValue(false)) {
+        if (System.nanoTime() > probeDeadline) throw new IllegalStateException("the controller did not answer within 120 s");
+        for (ConsumerRecord<String, ResourceEvent> r : endpoints.poll(Duration.ofMillis(50))) {
+          long pid = id(r.value().getCause().getPartition(), r.value().getCause().getOffset());
+          if (probes.containsKey(pid)) probes.put(pid, true);
+        }
+      }
+      System.out.printf("controller caught up (a change in every namespace answered) after %.1f s%n",
+          (System.nanoTime() - probeStart) / 1e9);
+
+      long warmup = (long) warmupSeconds * rate;
+      long total = (long) (seconds + warmupSeconds) * rate;
       Thread writer = new Thread(() -> {
         long begin = System.nanoTime();
         long sent = 0;
@@ -314,7 +380,7 @@ public final class EndpointControllerBench {
       }, "latency-writer");
       writer.start();
       Map<Long, Long> seenAt = new HashMap<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(seconds + 30).toNanos();
+      long deadline = System.nanoTime() + Duration.ofSeconds(seconds + warmupSeconds + 30).toNanos();
       // Until every measured change was seen (seenAt also holds the warm-up's: its size says nothing).
       while (System.nanoTime() < deadline && (writer.isAlive() || !seenAt.keySet().containsAll(committedAt.keySet()))) {
         for (ConsumerRecord<String, ResourceEvent> r : endpoints.poll(Duration.ofMillis(5))) {
