@@ -26,17 +26,14 @@ final class BrokerProcess implements AutoCloseable {
   static BrokerProcess start() throws Exception {
     Path dir = Files.createTempDirectory("svcplane-bench-kafka-");
     int port = FreePorts.loopback();
-    List<String> cmd = new java.util.ArrayList<>(List.of("java", "-Xmx1g"));
-    // Extra JVM flags for the broker (e.g. -Xlog:gc:file=...), split at spaces; ParallelGC unless
-    // they choose a collector.
-    String extra = System.getProperty("bench.brokerJvmArgs", "").trim();
-    if (!extra.matches(".*-XX:\\+Use\\w+GC.*")) cmd.add("-XX:+UseParallelGC");
-    if (!extra.isEmpty()) cmd.addAll(List.of(extra.split("\\s+")));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        "io.svcplane.eventlog.broker.KafkaBrokerMain", "--data-dir", dir.toString(), "--port", Integer.toString(port),
-        "--controller-port", Integer.toString(FreePorts.loopback())));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("broker.log").toFile()).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+    // ParallelGC unless bench.brokerJvmArgs chooses a collector.
+    List<String> extra = OwnJvm.extraFlags("bench.brokerJvmArgs");
+    List<String> flags = new java.util.ArrayList<>(List.of("-Xmx1g"));
+    if (!OwnJvm.choosesCollector(extra)) flags.add("-XX:+UseParallelGC");
+    flags.addAll(extra);
+    Process p = OwnJvm.start(flags, dir.resolve("broker.log"), "io.svcplane.eventlog.broker.KafkaBrokerMain",
+        List.of("--data-dir", dir.toString(), "--port", Integer.toString(port),
+            "--controller-port", Integer.toString(FreePorts.loopback())));
     waitForLine(dir.resolve("broker.log"), "kafka broker ready", 60);
     return new BrokerProcess(p, dir, "127.0.0.1:" + port);
   }

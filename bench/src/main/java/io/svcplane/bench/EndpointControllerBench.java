@@ -229,16 +229,12 @@ public final class EndpointControllerBench {
    */
   static Process startControllerProcess(String bootstrap, String instanceId, String group) throws Exception {
     Path log = Files.createTempFile("svcplane-bench-controller-", ".log");
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+    List<String> flags = new ArrayList<>(List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
         "-XX:+ExitOnOutOfMemoryError"));
-    // Extra JVM flags for the controller (e.g. -Xlog:gc:file=...), split at spaces.
-    String extra = System.getProperty("bench.controllerJvmArgs", "").trim();
-    if (!extra.isEmpty()) cmd.addAll(List.of(extra.split("\\s+")));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        "io.svcplane.controller.EndpointControllerMain", "--kafka", bootstrap, "--instance-id", instanceId,
-        "--group-id", group, "--metrics-port", Integer.toString(io.svcplane.testkit.FreePorts.loopback())));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+    flags.addAll(OwnJvm.extraFlags("bench.controllerJvmArgs"));
+    Process p = OwnJvm.start(flags, log, "io.svcplane.controller.EndpointControllerMain", List.of("--kafka", bootstrap,
+        "--instance-id", instanceId, "--group-id", group, "--metrics-port",
+        Integer.toString(io.svcplane.testkit.FreePorts.loopback())));
     System.out.println("controller process log: " + log);
     return p;
   }
