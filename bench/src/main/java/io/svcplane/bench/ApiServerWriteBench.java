@@ -65,6 +65,7 @@ public final class ApiServerWriteBench {
   public static void main(String[] args) throws Exception {
     int duration = Integer.getInteger("bench.duration", 10);
     int warmup = Integer.getInteger("bench.warmup", 5);
+    int jitWarmup = Integer.getInteger("bench.jitWarmup", 60);
     int[] levels = Arrays.stream(System.getProperty("bench.clients", "1,8,64").split(",")).mapToInt(Integer::parseInt).toArray();
     boolean etcd = Boolean.parseBoolean(System.getProperty("bench.etcd", "true"));
     String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -83,7 +84,7 @@ public final class ApiServerWriteBench {
     }
     String header = "# " + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
         + ", broker " + (brokerProcess == null ? bootstrap : "own process (KafkaBrokerMain, -Xmx1g)") + ", duration "
-        + duration + " s per level after " + warmup + " s warm-up, " + Integer.getInteger("bench.jitWarmup", 60)
+        + duration + " s per level after " + warmup + " s warm-up, " + jitWarmup
         + " s JIT warm-up before the levels; clients " + (Boolean.getBoolean("bench.clientThreads") ? "blocking threads" : "async")
         + " over " + System.getProperty("bench.connections", "1") + " connection(s); load average at start " + loadAverage();
     System.out.println(header);
@@ -105,7 +106,6 @@ public final class ApiServerWriteBench {
     ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp)
         .serviceCidr(io.svcplane.core.allocation.ServiceCidr.parse("10.96.0.0/12")).build().start();
     try {
-      int jitWarmup = Integer.getInteger("bench.jitWarmup", 60);
       if (jitWarmup > 0) warmUp(server, levels[levels.length - 1], jitWarmup, stamp);
       for (int n : levels) {
         Level l = apiserver(server, n, duration, warmup, stamp, broker);

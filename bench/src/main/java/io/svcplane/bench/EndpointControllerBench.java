@@ -302,8 +302,8 @@ public final class EndpointControllerBench {
 
   /**
    * Writes {@code rate} readiness flips per second for {@code seconds}, group-committed every
-   * 10 ms, and measures for each its commit to its Endpoints event being readable. The first two
-   * seconds are warm-up and not counted.
+   * 10 ms, and measures for each its commit to its Endpoints event being readable. The first
+   * {@code warmupSeconds} are warm-up and not counted.
    */
   static long[] latency(KafkaClients clients, Workload w, int rate, int seconds, int warmupSeconds) throws Exception {
     Map<Long, Long> committedAt = new ConcurrentHashMap<>();
@@ -320,7 +320,7 @@ public final class EndpointControllerBench {
       // First one change per namespace (every partition), until the controller has answered them
       // all: it is caught up (a controller that just took over rebuilds its state first).
       long probeStart = System.nanoTime();
-      Map<Long, Boolean> probes = new HashMap<>();
+      java.util.Set<Long> unanswered = new java.util.HashSet<>();
       p.beginTransaction();
       List<Future<RecordMetadata>> probeSent = new ArrayList<>();
       for (int i = 0; i < NAMESPACES; i++) {
@@ -328,13 +328,12 @@ public final class EndpointControllerBench {
         probeSent.add(p.send(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), ObjectKey.of(e.getObject()).toString(), e)));
       }
       p.commitTransaction();
-      for (Future<RecordMetadata> f : probeSent) probes.put(id(f.get().partition(), f.get().offset()), false);
+      for (Future<RecordMetadata> f : probeSent) unanswered.add(id(f.get().partition(), f.get().offset()));
       long probeDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      while (probes.containsValue(false)) {
+      while (!unanswered.isEmpty()) {
         if (System.nanoTime() > probeDeadline) throw new IllegalStateException("the controller did not answer within 120 s");
         for (ConsumerRecord<String, ResourceEvent> r : endpoints.poll(Duration.ofMillis(50))) {
-          long pid = id(r.value().getCause().getPartition(), r.value().getCause().getOffset());
-          if (probes.containsKey(pid)) probes.put(pid, true);
+          unanswered.remove(id(r.value().getCause().getPartition(), r.value().getCause().getOffset()));
         }
       }
       System.out.printf("controller caught up (a change in every namespace answered) after %.1f s%n",
