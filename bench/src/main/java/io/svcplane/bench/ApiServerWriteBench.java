@@ -265,9 +265,10 @@ public final class ApiServerWriteBench {
     }
     ResourceWriter.Stats d = s1.since(atWarmEnd[0]);
     String extra = String.format(Locale.ROOT,
-        "%.1f writes/txn, %d txns; per txn: decide %.2f ms, send %.2f ms, commit %.2f ms, commit->folded %.2f ms; errors %d",
+        "%.1f writes/txn, %d txns; per txn: decide %.2f ms, send %.2f ms, commit %.2f ms, commit->folded %.2f ms; "
+            + "per write in the server: queued %.2f ms, answered after %.2f ms (client: mean %.2f ms); errors %d",
         d.recordsPerTransaction(), d.transactions(), d.meanDecideMillis(), d.meanSendMillis(), d.meanCommitMillis(),
-        d.meanFoldLagMillis(), errs);
+        d.meanFoldLagMillis(), d.meanQueuedMillis(), d.meanAnsweredMillis(), all.meanMillis(), errs);
     if (all.count() > 0) {
       extra += String.format(Locale.ROOT, "; CPU per write: apiserver+clients %.0f us, broker %s",
           cpu / 1e3 / all.count(), brokerCpu < 0 ? "?" : String.format(Locale.ROOT, "%.0f us", brokerCpu / 1e3 / all.count()));
@@ -473,6 +474,13 @@ public final class ApiServerWriteBench {
 
     int count() {
       return n;
+    }
+
+    double meanMillis() {
+      if (n == 0) return Double.NaN;
+      double sum = 0;
+      for (int i = 0; i < n; i++) sum += values[i];
+      return sum / n / 1e6;
     }
 
     Level level(String name, int clients, long writes, double seconds, String extra) {

@@ -98,6 +98,21 @@ public final class Kinds {
     };
   }
 
+  /**
+   * {@link #withTypeMeta} of {@link #withMetadata}: the object with {@code meta} as the server
+   * returns it, in one copy rather than two.
+   */
+  public static Resource withTypeMetaAndMetadata(Resource r, ObjectMeta meta) {
+    return switch (r.getObjectCase()) {
+      case NAMESPACE -> wrap(r.getNamespace().toBuilder().setApiVersion("v1").setKind("Namespace").setMetadata(meta).build());
+      case NODE -> wrap(r.getNode().toBuilder().setApiVersion("v1").setKind("Node").setMetadata(meta).build());
+      case POD -> wrap(r.getPod().toBuilder().setApiVersion("v1").setKind("Pod").setMetadata(meta).build());
+      case SERVICE -> wrap(r.getService().toBuilder().setApiVersion("v1").setKind("Service").setMetadata(meta).build());
+      case ENDPOINTS -> wrap(r.getEndpoints().toBuilder().setApiVersion("v1").setKind("Endpoints").setMetadata(meta).build());
+      case OBJECT_NOT_SET -> throw new IllegalArgumentException("resource holds no object");
+    };
+  }
+
   public static Resource wrap(Namespace o) { return Resource.newBuilder().setNamespace(o).build(); }
   public static Resource wrap(Node o) { return Resource.newBuilder().setNode(o).build(); }
   public static Resource wrap(Pod o) { return Resource.newBuilder().setPod(o).build(); }

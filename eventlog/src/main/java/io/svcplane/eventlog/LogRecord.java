@@ -12,8 +12,12 @@ import io.svcplane.core.image.LogTopic;
 public record LogRecord(LogTopic topic, int partition, long offset, long timestamp, String key, ResourceEvent event) {
 
   /** Folds this record into a delta (a tombstone only moves the position). */
-  public void replayInto(ClusterDelta delta) {
-    if (event == null) delta.advance(topic, partition, offset + 1);
-    else delta.replay(topic, partition, offset, event);
+  /** @return what {@link ClusterDelta#replay} returns: the object as folded, or null */
+  public io.svcplane.api.v1.Resource replayInto(ClusterDelta delta) {
+    if (event == null) {
+      delta.advance(topic, partition, offset + 1);
+      return null;
+    }
+    return delta.replay(topic, partition, offset, event);
   }
 }

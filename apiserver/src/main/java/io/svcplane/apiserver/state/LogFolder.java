@@ -1,8 +1,6 @@
 package io.svcplane.apiserver.state;
 
-import io.svcplane.api.v1.EventType;
 import io.svcplane.api.v1.Resource;
-import io.svcplane.core.Kinds;
 import io.svcplane.core.ObjectKey;
 import io.svcplane.core.image.ClusterDelta;
 import io.svcplane.core.image.ClusterImage;
@@ -167,15 +165,16 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
     for (LogRecord r : records) {
       ObjectKey key = keyOf(r);
       Resource previous = null;
-      Resource current = null;
+      String viewKey = null;
       if (key != null) {
-        String viewKey = r.topic().ordinal() + "|" + key;
+        viewKey = r.topic().ordinal() + "|" + key;
         previous = batchState.containsKey(viewKey) ? batchState.get(viewKey)
             : (r.topic() == LogTopic.ENDPOINTS ? before.get(key) : before.getWritten(key)).orElse(null);
-        current = r.event() == null || r.event().getType() == EventType.DELETED ? null : withVersion(r);
-        batchState.put(viewKey, current);
       }
-      r.replayInto(delta);
+      // The object as the image holds it now, with its resourceVersion (null: deleted), shared
+      // with the image rather than copied again.
+      Resource current = r.replayInto(delta);
+      if (key != null) batchState.put(viewKey, current);
       folded.add(new FoldedRecord(r, key, previous, current));
     }
     ClusterImage after = delta.apply();
@@ -215,11 +214,6 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
     } catch (RuntimeException e) {
       return null;
     }
-  }
-
-  private static Resource withVersion(LogRecord r) {
-    Resource o = r.event().getObject();
-    return Kinds.withMetadata(o, Kinds.metadata(o).toBuilder().setResourceVersion(Long.toString(r.offset())).build());
   }
 
   private List<Waiter> dueWaiters() {

@@ -88,8 +88,13 @@ public final class ResourceWriter implements AutoCloseable {
    */
   static final int MAX_IN_FLIGHT = 2;
   private static final long HEALTHY = Long.MAX_VALUE;
+  /**
+   * Transactions of at most this many writes are answered on the committer thread: building and
+   * serializing the answers takes a few microseconds each, well within the next batch's send.
+   */
+  static final int ANSWER_INLINE = 64;
 
-  private record Request(WriteOp op, CompletableFuture<WriteResult> future) {}
+  private record Request(WriteOp op, CompletableFuture<WriteResult> future, long submittedAt) {}
 
   /** An accepted write waiting for its transaction to commit. */
   private record AcceptedWrite(Request request, Resource primary, int primaryIndex, ApplyResult result) {}
@@ -112,7 +117,7 @@ public final class ResourceWriter implements AutoCloseable {
 
   /** One transaction, from the writer thread to the committer. */
   private record Txn(long seq, PendingBatch batch, List<AcceptedWrite> accepted, Slot slot,
-      CompletableFuture<Void> ready) {}
+      CompletableFuture<Void> ready, long takenAt) {}
 
   private final KafkaClients clients;
   private final String writerId;
@@ -129,7 +134,10 @@ public final class ResourceWriter implements AutoCloseable {
   /** Sequence number of the first failed transaction since the last recovery, or HEALTHY. */
   private final AtomicLong brokenFrom = new AtomicLong(HEALTHY);
   private final ExecutorService committer = Executors.newSingleThreadExecutor(daemon("svcplane-commit"));
-  /** Answers clients, so the committer goes on with the next commit at once. */
+  /**
+   * Answers the writes of a big transaction, so the committer goes on with the next commit at
+   * once; a small one's the committer answers itself, saving a thread hop per transaction.
+   */
   private final ExecutorService answerer = Executors.newSingleThreadExecutor(daemon("svcplane-answer"));
   private volatile Consumer<String> onFenced = reason -> {};
   private volatile LogPositions acknowledged = LogPositions.EMPTY;
@@ -150,14 +158,20 @@ public final class ResourceWriter implements AutoCloseable {
   private final LongAdder statFoldLagNanos = new LongAdder();
   private final LongAdder statFoldLagCount = new LongAdder();
   private final LongAdder statRecoveries = new LongAdder();
+  private final LongAdder statAnswered = new LongAdder();
+  private final LongAdder statQueuedNanos = new LongAdder();
+  private final LongAdder statAnsweredNanos = new LongAdder();
 
   /**
    * Counters of the write path. Per committed transaction: time deciding its writes (validation,
    * defaults, allocation), sending them until the broker appended them, committing (EndTxn), and,
-   * off the acknowledgement path, from commit until the fold read the records back.
+   * off the acknowledgement path, from commit until the fold read the records back. Per
+   * acknowledged write: from submission until its batch was taken up (waiting for a producer and
+   * for the batch before it), and until its answer was handed to the caller.
    */
   public record Stats(long transactions, long records, long aborted, long decideNanos, long sendNanos,
-      long commitNanos, long foldLagNanos, long foldLagCount, long recoveries) {
+      long commitNanos, long foldLagNanos, long foldLagCount, long recoveries, long answered, long queuedNanos,
+      long answeredNanos) {
     public double recordsPerTransaction() {
       return transactions == 0 ? 0 : (double) records / transactions;
     }
@@ -174,6 +188,14 @@ public final class ResourceWriter implements AutoCloseable {
       return transactions == 0 ? 0 : commitNanos / 1e6 / transactions;
     }
 
+    public double meanQueuedMillis() {
+      return answered == 0 ? 0 : queuedNanos / 1e6 / answered;
+    }
+
+    public double meanAnsweredMillis() {
+      return answered == 0 ? 0 : answeredNanos / 1e6 / answered;
+    }
+
     public double meanFoldLagMillis() {
       return foldLagCount == 0 ? 0 : foldLagNanos / 1e6 / foldLagCount;
     }
@@ -182,13 +204,15 @@ public final class ResourceWriter implements AutoCloseable {
     public Stats since(Stats earlier) {
       return new Stats(transactions - earlier.transactions, records - earlier.records, aborted - earlier.aborted,
           decideNanos - earlier.decideNanos, sendNanos - earlier.sendNanos, commitNanos - earlier.commitNanos,
-          foldLagNanos - earlier.foldLagNanos, foldLagCount - earlier.foldLagCount, recoveries - earlier.recoveries);
+          foldLagNanos - earlier.foldLagNanos, foldLagCount - earlier.foldLagCount, recoveries - earlier.recoveries,
+          answered - earlier.answered, queuedNanos - earlier.queuedNanos, answeredNanos - earlier.answeredNanos);
     }
   }
 
   public Stats stats() {
     return new Stats(statTransactions.sum(), statRecords.sum(), statAborted.sum(), statDecideNanos.sum(),
-        statSendNanos.sum(), statCommitNanos.sum(), statFoldLagNanos.sum(), statFoldLagCount.sum(), statRecoveries.sum());
+        statSendNanos.sum(), statCommitNanos.sum(), statFoldLagNanos.sum(), statFoldLagCount.sum(), statRecoveries.sum(),
+        statAnswered.sum(), statQueuedNanos.sum(), statAnsweredNanos.sum());
   }
 
   public ResourceWriter(KafkaClients clients, String writerId, LogFolder folder, ServiceCidr cidr,
@@ -338,7 +362,7 @@ public final class ResourceWriter implements AutoCloseable {
     } else if (!running) {
       f.completeExceptionally(ApiException.unavailable("the apiserver is not accepting writes (starting or stopping)"));
     } else {
-      queue.add(new Request(op, f));
+      queue.add(new Request(op, f, System.nanoTime()));
     }
     return f;
   }
@@ -451,7 +475,7 @@ public final class ResourceWriter implements AutoCloseable {
       }
       if (records.isEmpty()) return;
 
-      Txn txn = new Txn(++txnSeq, batch, accepted, slot, new CompletableFuture<>());
+      Txn txn = new Txn(++txnSeq, batch, accepted, slot, new CompletableFuture<>(), t0);
       slot.idle = new CompletableFuture<>();
       slot.ready = txn.ready;
       handedOver = true;
@@ -528,7 +552,8 @@ public final class ResourceWriter implements AutoCloseable {
     txn.slot.idle.complete(null);
     inFlight.release();
     batch.committed.complete(null);
-    answerer.execute(() -> answer(txn));
+    if (txn.accepted.size() <= ANSWER_INLINE) answer(txn);
+    else answerer.execute(() -> answer(txn));
     folder.awaitPositions(batch.target()).whenComplete((image, err) -> {
       statFoldLagNanos.add(System.nanoTime() - committedAt);
       statFoldLagCount.increment();
@@ -536,13 +561,21 @@ public final class ResourceWriter implements AutoCloseable {
     });
   }
 
-  private static void answer(Txn txn) {
+  private void answer(Txn txn) {
+    long queued = 0;
     for (AcceptedWrite w : txn.accepted) {
       Resource o = w.primary;
-      o = Kinds.withMetadata(o, Kinds.metadata(o).toBuilder()
+      o = Kinds.withTypeMetaAndMetadata(o, Kinds.metadata(o).toBuilder()
           .setResourceVersion(Long.toString(txn.batch.offset(w.primaryIndex))).build());
-      w.request.future.complete(new WriteResult(Kinds.withTypeMeta(o), w.result));
+      w.request.future.complete(new WriteResult(o, w.result));
+      queued += txn.takenAt - w.request.submittedAt;
     }
+    long now = System.nanoTime();
+    long answered = 0;
+    for (AcceptedWrite w : txn.accepted) answered += now - w.request.submittedAt;
+    statQueuedNanos.add(queued);
+    statAnsweredNanos.add(answered);
+    statAnswered.add(txn.accepted.size());
   }
 
   /** A transaction that did not commit has ended: its producer may take the next one. */

@@ -45,12 +45,15 @@ public final class ClusterDelta {
   /**
    * Folds one record. The object's resourceVersion becomes the record's offset. On
    * svcplane.endpoints only Endpoints are folded; anything else there only advances the position.
+   *
+   * @return the object as the image now holds it (with its resourceVersion), or null if the record
+   *     deleted it or was not folded
    */
-  public void replay(LogTopic topic, int partition, long offset, ResourceEvent event) {
+  public Resource replay(LogTopic topic, int partition, long offset, ResourceEvent event) {
     positions = positions.advance(topic, partition, offset + 1);
     Resource object = event.getObject();
-    if (object.getObjectCase() == Resource.ObjectCase.OBJECT_NOT_SET) return;
-    if (topic == LogTopic.ENDPOINTS && object.getObjectCase() != Resource.ObjectCase.ENDPOINTS) return;
+    if (object.getObjectCase() == Resource.ObjectCase.OBJECT_NOT_SET) return null;
+    if (topic == LogTopic.ENDPOINTS && object.getObjectCase() != Resource.ObjectCase.ENDPOINTS) return null;
 
     ObjectKey key = ObjectKey.of(object);
     boolean delete = event.getType() == EventType.DELETED;
@@ -69,6 +72,7 @@ public final class ClusterDelta {
       }
       default -> throw new IllegalArgumentException("no kind: " + key.kind());
     }
+    return stored;
   }
 
   /** Moves the positions without a record, e.g. past aborted transaction markers. */
