@@ -354,6 +354,11 @@ public final class ApiServer {
     return writer.stats();
   }
 
+  /** Write requests waiting for the writer to take them into a transaction, now. */
+  public int writesWaiting() {
+    return writer.waiting();
+  }
+
   public String writerId() {
     return config.writerId;
   }

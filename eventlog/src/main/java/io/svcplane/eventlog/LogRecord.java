@@ -1,5 +1,6 @@
 package io.svcplane.eventlog;
 
+import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.core.image.ClusterDelta;
 import io.svcplane.core.image.LogTopic;
@@ -11,9 +12,12 @@ import io.svcplane.core.image.LogTopic;
  */
 public record LogRecord(LogTopic topic, int partition, long offset, long timestamp, String key, ResourceEvent event) {
 
-  /** Folds this record into a delta (a tombstone only moves the position). */
-  /** @return what {@link ClusterDelta#replay} returns: the object as folded, or null */
-  public io.svcplane.api.v1.Resource replayInto(ClusterDelta delta) {
+  /**
+   * Folds this record into a delta (a tombstone only moves the position).
+   *
+   * @return what {@link ClusterDelta#replay} returns: the object as folded, or null
+   */
+  public Resource replayInto(ClusterDelta delta) {
     if (event == null) {
       delta.advance(topic, partition, offset + 1);
       return null;

@@ -347,6 +347,11 @@ public final class ResourceWriter implements AutoCloseable {
     return fencedReason != null;
   }
 
+  /** Requests submitted and not yet taken into a transaction. */
+  public int waiting() {
+    return queue.size();
+  }
+
   /**
    * Where the fold must be to hold every write acknowledged so far: a read waits for it
    * (read-your-writes). Usually the fold is there already.
@@ -563,16 +568,15 @@ public final class ResourceWriter implements AutoCloseable {
 
   private void answer(Txn txn) {
     long queued = 0;
+    long answered = 0;
     for (AcceptedWrite w : txn.accepted) {
       Resource o = w.primary;
       o = Kinds.withTypeMetaAndMetadata(o, Kinds.metadata(o).toBuilder()
           .setResourceVersion(Long.toString(txn.batch.offset(w.primaryIndex))).build());
       w.request.future.complete(new WriteResult(o, w.result));
       queued += txn.takenAt - w.request.submittedAt;
+      answered += System.nanoTime() - w.request.submittedAt;
     }
-    long now = System.nanoTime();
-    long answered = 0;
-    for (AcceptedWrite w : txn.accepted) answered += now - w.request.submittedAt;
     statQueuedNanos.add(queued);
     statAnsweredNanos.add(answered);
     statAnswered.add(txn.accepted.size());

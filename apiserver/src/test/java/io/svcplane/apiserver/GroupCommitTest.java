@@ -1,0 +1,124 @@
+package io.svcplane.apiserver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.stub.StreamObserver;
+import io.svcplane.api.v1.CreateRequest;
+import io.svcplane.api.v1.Kind;
+import io.svcplane.api.v1.Resource;
+import io.svcplane.api.v1.ResourceEvent;
+import io.svcplane.api.v1.ResourcesGrpc;
+import io.svcplane.apiserver.write.ProducerFactory;
+import io.svcplane.apiserver.write.ResourceWriter;
+import io.svcplane.eventlog.testing.KafkaExtension;
+import io.svcplane.eventlog.testing.TestKafka;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Group commit, made visible: while one transaction is being sent, the writes that arrive wait
+ * and then go to the log together in the next transaction, and each still gets its own answer
+ * with its own resourceVersion. A batch this big is answered off the committer thread (small ones
+ * on it), so this also covers that path.
+ */
+@ExtendWith(KafkaExtension.class)
+class GroupCommitTest {
+
+  /** Real producers; the first send after {@link #holdNextSend} waits until {@link #release}. */
+  static final class HoldingProducers implements ProducerFactory {
+    final AtomicBoolean armed = new AtomicBoolean();
+    final CountDownLatch held = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    void holdNextSend() {
+      armed.set(true);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Producer<String, ResourceEvent> create(java.util.Properties settings) {
+      Producer<String, ResourceEvent> real = new KafkaProducer<>(settings);
+      return (Producer<String, ResourceEvent>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
+          new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+            if (method.getName().equals("send") && armed.compareAndSet(true, false)) {
+              held.countDown();
+              assertTrue(release.await(60, TimeUnit.SECONDS), "the test never released the held send");
+            }
+            try {
+              return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+  }
+
+  private static CompletableFuture<Resource> createAsync(TestCluster c, Resource r) {
+    CompletableFuture<Resource> f = new CompletableFuture<>();
+    ResourcesGrpc.newStub(c.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .create(CreateRequest.newBuilder().setObject(r).build(), new StreamObserver<>() {
+          @Override
+          public void onNext(Resource value) {
+            f.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            f.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return f;
+  }
+
+  @Test
+  void writesThatArriveWhileATransactionIsSentGoTogetherInTheNextAndEachGetsItsOwnAnswer(TestKafka kafka)
+      throws Exception {
+    HoldingProducers producers = new HoldingProducers();
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("group-commit").producerFactory(producers))) {
+      String ns = c.newNamespace("group");
+      ResourceWriter.Stats before = c.server.writeStats();
+      producers.holdNextSend();
+      CompletableFuture<Resource> first = createAsync(c, TestCluster.svc(ns, "first", 80));
+      assertTrue(producers.held.await(30, TimeUnit.SECONDS), "the first write was never sent");
+
+      int n = 100;
+      List<CompletableFuture<Resource>> rest = new ArrayList<>();
+      for (int i = 0; i < n; i++) rest.add(createAsync(c, TestCluster.svc(ns, "s" + i, 80)));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (c.server.writesWaiting() < n && System.nanoTime() < deadline) Thread.onSpinWait();
+      assertEquals(n, c.server.writesWaiting(), "the writes did not all reach the writer");
+      producers.release.countDown();
+
+      Resource f = first.get(30, TimeUnit.SECONDS);
+      Set<String> versions = new HashSet<>();
+      versions.add(f.getService().getMetadata().getResourceVersion());
+      for (int i = 0; i < n; i++) {
+        Resource r = rest.get(i).get(30, TimeUnit.SECONDS);
+        assertEquals("s" + i, r.getService().getMetadata().getName());
+        assertEquals("Service", r.getService().getKind());
+        versions.add(r.getService().getMetadata().getResourceVersion());
+        assertEquals(r, c.get(Kind.SERVICE, ns, "s" + i));
+      }
+      assertEquals(n + 1, versions.size(), "every write has its own record: " + versions);
+      ResourceWriter.Stats d = c.server.writeStats().since(before);
+      assertEquals(2, d.transactions(), "the waiting writes went in one transaction: " + d);
+      assertEquals(n + 1, d.records(), d.toString());
+    }
+  }
+}
