@@ -134,7 +134,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // of its timeout instead of ten, so read_committed readers are not held up for long.
     p.put("add.partitions.to.txn.retry.backoff.ms", "5");
     p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+    applySettings(p, System.getProperties());
     return p;
+  }
+
+  /** System properties named {@code svcplane.broker.<broker setting>} set that broker setting. */
+  public static final String SETTING_PREFIX = "svcplane.broker.";
+
+  /**
+   * Any broker setting, for an operator or a benchmark ({@code -Dsvcplane.broker.num.io.threads=2}):
+   * each {@link #SETTING_PREFIX} property of {@code system} sets, or overrides, one in {@code config}.
+   */
+  static void applySettings(Properties config, Properties system) {
+    for (String name : system.stringPropertyNames()) {
+      if (name.startsWith(SETTING_PREFIX) && name.length() > SETTING_PREFIX.length()) {
+        config.put(name.substring(SETTING_PREFIX.length()), system.getProperty(name));
+      }
+    }
   }
 
   private void format(Path configFile) {

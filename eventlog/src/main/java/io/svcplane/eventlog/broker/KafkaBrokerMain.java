@@ -7,7 +7,7 @@ import java.util.concurrent.CountDownLatch;
  * The local cluster's Kafka broker as its own process:
  * {@code --data-dir DIR [--port 9092] [--controller-port 9093] [--host 127.0.0.1] [--advertised-host H]}.
  * Formats DIR on first start, keeps its data across restarts, logs at WARN, stops cleanly on
- * SIGTERM.
+ * SIGTERM. Any other broker setting as a system property: {@code -Dsvcplane.broker.NAME=VALUE}.
  */
 public final class KafkaBrokerMain {
   private KafkaBrokerMain() {}
@@ -33,7 +33,8 @@ public final class KafkaBrokerMain {
         case "--advertised-host" -> advertised = value(args, ++i, a);
         case "-h", "--help" -> {
           System.out.println("Usage: kafka-broker --data-dir DIR [--port 9092] [--controller-port PORT+1]"
-              + " [--host 127.0.0.1] [--advertised-host HOST]");
+              + " [--host 127.0.0.1] [--advertised-host HOST]\n"
+              + "Any other broker setting: java -Dsvcplane.broker.NAME=VALUE (e.g. -Dsvcplane.broker.log.retention.hours=24)");
           return;
         }
         default -> fail("unknown option " + a);
