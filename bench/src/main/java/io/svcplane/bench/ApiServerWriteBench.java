@@ -22,6 +22,8 @@ import io.svcplane.eventlog.TopicLayout;
 import io.svcplane.eventlog.Topics;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +31,10 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -250,9 +254,11 @@ public final class ApiServerWriteBench {
     while (System.nanoTime() < warmEnd) Thread.sleep(10);
     atWarmEnd[0] = server.writeStats();
     long cpu0 = EndpointControllerBench.processCpuNanos();
+    Map<Long, ThreadAllocation> alloc0 = threadAllocations();
     long brokerCpu0 = processCpuNanos(broker);
     done.await();
     long cpu = EndpointControllerBench.processCpuNanos() - cpu0;
+    Map<Long, ThreadAllocation> alloc1 = threadAllocations();
     long brokerCpu = processCpuNanos(broker) - brokerCpu0;
     double secs = duration;
     ResourceWriter.Stats s1 = server.writeStats();
@@ -272,6 +278,7 @@ public final class ApiServerWriteBench {
     if (all.count() > 0) {
       extra += String.format(Locale.ROOT, "; CPU per write: apiserver+clients %.0f us, broker %s",
           cpu / 1e3 / all.count(), brokerCpu < 0 ? "?" : String.format(Locale.ROOT, "%.0f us", brokerCpu / 1e3 / all.count()));
+      extra += "; " + allocatedPerWrite(alloc0, alloc1, all.count());
     }
     return all.level("svcplane apiserver create", n, all.count(), secs, extra);
   }
@@ -428,7 +435,7 @@ public final class ApiServerWriteBench {
     List<Level> rows = new ArrayList<>();
     for (String line : out.split("\n")) {
       if (!line.startsWith("RUN ") || !line.contains("test=put-clients-") || line.contains("FAILED")) continue;
-      java.util.Map<String, String> kv = new java.util.HashMap<>();
+      Map<String, String> kv = new HashMap<>();
       for (String part : line.split(" ")) {
         int eq = part.indexOf('=');
         if (eq > 0) kv.put(part.substring(0, eq), part.substring(eq + 1));
@@ -457,6 +464,45 @@ public final class ApiServerWriteBench {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  private record ThreadAllocation(String name, long bytes) {}
+
+  /** Bytes each live thread of this JVM has allocated so far, by thread id. */
+  static Map<Long, ThreadAllocation> threadAllocations() {
+    var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long[] ids = mx.getAllThreadIds();
+    long[] bytes = mx.getThreadAllocatedBytes(ids);
+    ThreadInfo[] infos = mx.getThreadInfo(ids);
+    Map<Long, ThreadAllocation> out = new HashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (infos[i] != null && bytes[i] >= 0) out.put(ids[i], new ThreadAllocation(infos[i].getThreadName(), bytes[i]));
+    }
+    return out;
+  }
+
+  /**
+   * Heap allocated per write between two snapshots, in all and by the four busiest kinds of
+   * thread (numbers in names folded): what the collector has to clean up after each write.
+   */
+  static String allocatedPerWrite(Map<Long, ThreadAllocation> before, Map<Long, ThreadAllocation> after,
+      long writes) {
+    Map<String, Long> byKind = new HashMap<>();
+    long total = 0;
+    for (var e : after.entrySet()) {
+      ThreadAllocation was = before.get(e.getKey());
+      long d = e.getValue().bytes() - (was == null ? 0 : was.bytes());
+      total += d;
+      byKind.merge(e.getValue().name().replaceAll("\\d+", "N"), d, Long::sum);
+    }
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "allocated per write %.1f KB (", total / 1024.0 / writes));
+    List<Map.Entry<String, Long>> top = byKind.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(4).toList();
+    for (int i = 0; i < top.size(); i++) {
+      if (i > 0) sb.append(", ");
+      sb.append(String.format(Locale.ROOT, "%s %.1f", top.get(i).getKey(), top.get(i).getValue() / 1024.0 / writes));
+    }
+    return sb.append("; threads that ended meanwhile not counted)").toString();
+  }
 
   /** Latencies of one run, in nanoseconds. */
   static final class LatencyRecorder {
