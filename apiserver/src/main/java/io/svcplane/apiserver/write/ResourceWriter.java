@@ -165,9 +165,10 @@ public final class ResourceWriter implements AutoCloseable {
   /**
    * Counters of the write path. Per committed transaction: time deciding its writes (validation,
    * defaults, allocation), sending them until the broker appended them, committing (EndTxn), and,
-   * off the acknowledgement path, from commit until the fold read the records back. Per
-   * acknowledged write: from submission until its batch was taken up (waiting for a producer and
-   * for the batch before it), and until its answer was handed to the caller.
+   * off the acknowledgement path, from commit until the fold read the records back. Per write
+   * that a committed transaction carried (not dry runs, not applies that changed nothing): from
+   * submission until its batch was taken up (waiting for a producer and for the batch before it),
+   * and until its answer was handed to the caller.
    */
   public record Stats(long transactions, long records, long aborted, long decideNanos, long sendNanos,
       long commitNanos, long foldLagNanos, long foldLagCount, long recoveries, long answered, long queuedNanos,
