@@ -12,15 +12,13 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
-import org.pcollections.HashTreePMap;
-import org.pcollections.PMap;
 
 /**
  * Changes to one {@link ClusterImage}, after Kafka's MetadataDelta: {@link #replay} folds log
  * records one by one into per-map change sets (the last change of each key wins), {@link #apply()}
- * returns the new image. The image's maps are persistent (pcollections, as in Kafka's metadata
- * image): applying a changed key costs O(log n) new nodes and shares the rest with the base image,
- * so folding a small batch into a namespace of 100,000 objects does not copy the namespace (the
+ * returns the new image. The image's maps are persistent ({@link HashTrieMap}, as Kafka's metadata
+ * image's are): applying a changed key costs O(log n) new nodes and shares the rest with the base
+ * image, so folding a small batch into a namespace of 100,000 objects does not copy the namespace (the
  * apiserver folds a batch per transaction), and a long replay pays the persistent map once per
  * key, not once per record. Not thread-safe; one delta is used once.
  */
@@ -97,7 +95,7 @@ public final class ClusterDelta {
   public ClusterImage apply() {
     Map<String, NamespaceImage> newNamespaces = base.namespaces();
     if (!namespaces.isEmpty()) {
-      PMap<String, NamespaceImage> m = persistent(base.namespaces());
+      HashTrieMap<String, NamespaceImage> m = persistent(base.namespaces());
       for (var e : namespaces.entrySet()) {
         NamespaceImage ns = e.getValue().apply();
         m = ns.isEmpty() ? m.minus(e.getKey()) : m.plus(e.getKey(), ns);
@@ -113,8 +111,8 @@ public final class ClusterDelta {
   }
 
   /** The image's maps are persistent once a second delta changed them; plain before. */
-  static <V> PMap<String, V> persistent(Map<String, V> m) {
-    return m instanceof PMap<String, V> p ? p : HashTreePMap.from(m);
+  static <V> HashTrieMap<String, V> persistent(Map<String, V> m) {
+    return HashTrieMap.from(m);
   }
 
   private static Resource withResourceVersion(Resource r, long offset) {
@@ -142,7 +140,7 @@ public final class ClusterDelta {
         fresh.values().removeIf(java.util.Objects::isNull);
         return fresh.isEmpty() ? Map.of() : Collections.unmodifiableMap(fresh);
       }
-      PMap<String, V> m = persistent(base);
+      HashTrieMap<String, V> m = persistent(base);
       for (var e : last.entrySet()) m = e.getValue() == null ? m.minus(e.getKey()) : m.plus(e.getKey(), e.getValue());
       return m;
     }
