@@ -1,0 +1,129 @@
+package io.svcplane.bench;
+
+import io.svcplane.core.image.HashTrieMap;
+import java.util.Locale;
+import java.util.Random;
+import org.pcollections.HashTreePMap;
+import org.pcollections.PMap;
+
+/**
+ * The cluster image's persistent map ({@link HashTrieMap}) beside pcollections' HashTreePMap,
+ * which the image used before (it is on the classpath through Kafka): memory per entry, and the
+ * time of what the apiserver's fold does per write, a get and a plus on a namespace's map, with
+ * 64 namespaces of 5,000 objects (as the write benchmark's image near its end). The two are run in
+ * turn in one JVM, several rounds, so that the machine's drift hits both.
+ *
+ * <pre>java -cp 'bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*' io.svcplane.bench.ImageMapBench</pre>
+ */
+public final class ImageMapBench {
+  private static volatile Object sink;
+
+  private interface Ops {
+    Object empty();
+
+    Object plus(Object map, String key, Object value);
+
+    Object get(Object map, String key);
+
+    String name();
+  }
+
+  private static final Ops TRIE = new Ops() {
+    @Override
+    public Object empty() {
+      return HashTrieMap.empty();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Object plus(Object map, String key, Object value) {
+      return ((HashTrieMap<String, Object>) map).plus(key, value);
+    }
+
+    @Override
+    public Object get(Object map, String key) {
+      return ((HashTrieMap<?, ?>) map).get(key);
+    }
+
+    @Override
+    public String name() {
+      return "HashTrieMap (svcplane)";
+    }
+  };
+
+  private static final Ops PCOLLECTIONS = new Ops() {
+    @Override
+    public Object empty() {
+      return HashTreePMap.empty();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Object plus(Object map, String key, Object value) {
+      return ((PMap<String, Object>) map).plus(key, value);
+    }
+
+    @Override
+    public Object get(Object map, String key) {
+      return ((PMap<?, ?>) map).get(key);
+    }
+
+    @Override
+    public String name() {
+      return "HashTreePMap (pcollections)";
+    }
+  };
+
+  public static void main(String[] args) {
+    int namespaces = 64;
+    int perNamespace = 5000;
+    int rounds = Integer.getInteger("bench.rounds", 6);
+    String[] keys = new String[perNamespace * 2];
+    for (int i = 0; i < keys.length; i++) keys[i] = "bench-svc-" + i;
+    System.out.println("# image map: " + namespaces + " namespaces x " + perNamespace + " entries; per write a get and a"
+        + " plus of a freshly parsed key (its hash not cached) on a random namespace's map");
+    for (Ops ops : new Ops[] {PCOLLECTIONS, TRIE}) {
+      long before = usedHeap();
+      Object[] maps = build(ops, namespaces, perNamespace, keys);
+      long after = usedHeap();
+      System.out.printf(Locale.ROOT, "%-28s memory of the maps: %.1f bytes per entry (keys and values not counted)%n",
+          ops.name(), (double) (after - before) / (namespaces * (long) perNamespace));
+      sink = maps;
+    }
+    Random random = new Random(1);
+    double[][] nanos = new double[2][rounds];
+    for (int round = 0; round < rounds; round++) {
+      Ops[] order = round % 2 == 0 ? new Ops[] {PCOLLECTIONS, TRIE} : new Ops[] {TRIE, PCOLLECTIONS};
+      for (Ops ops : order) {
+        Object[] maps = build(ops, namespaces, perNamespace, keys);
+        int writes = 600_000;
+        long t0 = System.nanoTime();
+        for (int w = 0; w < writes; w++) {
+          int n = random.nextInt(namespaces);
+          String key = new String(keys[perNamespace + random.nextInt(perNamespace)]);
+          sink = ops.get(maps[n], key);
+          maps[n] = ops.plus(maps[n], key, key);
+        }
+        nanos[ops == PCOLLECTIONS ? 0 : 1][round] = (double) (System.nanoTime() - t0) / writes;
+      }
+      System.out.printf(Locale.ROOT, "round %d: get+plus %.0f ns with HashTreePMap, %.0f ns with HashTrieMap (ratio %.2f)%n",
+          round, nanos[0][round], nanos[1][round], nanos[1][round] / nanos[0][round]);
+    }
+  }
+
+  private static Object[] build(Ops ops, int namespaces, int perNamespace, String[] keys) {
+    Object[] maps = new Object[namespaces];
+    for (int n = 0; n < namespaces; n++) {
+      Object m = ops.empty();
+      for (int i = 0; i < perNamespace; i++) m = ops.plus(m, keys[i], keys[i]);
+      maps[n] = m;
+    }
+    return maps;
+  }
+
+  private static long usedHeap() {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 4; i++) System.gc();
+    return rt.totalMemory() - rt.freeMemory();
+  }
+}
