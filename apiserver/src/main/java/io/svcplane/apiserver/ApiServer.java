@@ -20,6 +20,7 @@ import io.svcplane.apiserver.feed.NodeWriter;
 import io.svcplane.apiserver.feed.ProxyFeedHub;
 import io.svcplane.apiserver.feed.ProxyFeedService;
 import io.svcplane.apiserver.state.LogFolder;
+import io.svcplane.apiserver.state.OwnEvents;
 import io.svcplane.apiserver.state.ResumableReadModel;
 import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.apiserver.write.ResourceWriter;
@@ -352,6 +353,11 @@ public final class ApiServer {
   /** Counters of the write path (transactions, records per transaction, commit and fold-wait times). */
   public ResourceWriter.Stats writeStats() {
     return writer.stats();
+  }
+
+  /** The writer's hand-over of its own events to the fold, which then need not parse them. */
+  public OwnEvents ownEvents() {
+    return folder.ownEvents();
   }
 
   /** Write requests waiting for the writer to take them into a transaction, now. */

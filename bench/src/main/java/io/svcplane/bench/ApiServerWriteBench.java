@@ -253,6 +253,7 @@ public final class ApiServerWriteBench {
     }
     while (System.nanoTime() < warmEnd) Thread.sleep(10);
     atWarmEnd[0] = server.writeStats();
+    long taken0 = server.ownEvents().taken();
     long cpu0 = EndpointControllerBench.processCpuNanos();
     Map<Long, ThreadAllocation> alloc0 = threadAllocations();
     long brokerCpu0 = processCpuNanos(broker);
@@ -262,6 +263,7 @@ public final class ApiServerWriteBench {
     long brokerCpu = processCpuNanos(broker) - brokerCpu0;
     double secs = duration;
     ResourceWriter.Stats s1 = server.writeStats();
+    long taken = server.ownEvents().taken() - taken0;
     channels.forEach(ManagedChannel::shutdownNow);
     LatencyRecorder all = new LatencyRecorder();
     long errs = 0;
@@ -272,9 +274,11 @@ public final class ApiServerWriteBench {
     ResourceWriter.Stats d = s1.since(atWarmEnd[0]);
     String extra = String.format(Locale.ROOT,
         "%.1f writes/txn, %d txns; per txn: decide %.2f ms, send %.2f ms, commit %.2f ms, commit->folded %.2f ms; "
-            + "per write in the server: queued %.2f ms, answered after %.2f ms (client: mean %.2f ms); errors %d",
+            + "per write in the server: queued %.2f ms, answered after %.2f ms (client: mean %.2f ms); "
+            + "records the fold took from the writer unparsed %.0f %%; errors %d",
         d.recordsPerTransaction(), d.transactions(), d.meanDecideMillis(), d.meanSendMillis(), d.meanCommitMillis(),
-        d.meanFoldLagMillis(), d.meanQueuedMillis(), d.meanAnsweredMillis(), all.meanMillis(), errs);
+        d.meanFoldLagMillis(), d.meanQueuedMillis(), d.meanAnsweredMillis(), all.meanMillis(),
+        d.records() == 0 ? 0.0 : 100.0 * taken / d.records(), errs);
     if (all.count() > 0) {
       extra += String.format(Locale.ROOT, "; CPU per write: apiserver+clients %.0f us, broker %s",
           cpu / 1e3 / all.count(), brokerCpu < 0 ? "?" : String.format(Locale.ROOT, "%.0f us", brokerCpu / 1e3 / all.count()));

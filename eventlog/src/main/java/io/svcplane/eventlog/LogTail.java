@@ -1,5 +1,6 @@
 package io.svcplane.eventlog;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.core.image.ClusterDelta;
 import io.svcplane.core.image.ClusterImage;
@@ -10,22 +11,36 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads svcplane's topics without a consumer group (every partition assigned), committed records
  * only: to fold the log from the beginning, resume from a {@link LogPositions}, or follow it.
  */
 public final class LogTail implements AutoCloseable {
-  private final KafkaConsumer<String, ResourceEvent> consumer;
+  private final KafkaConsumer<String, byte[]> consumer;
   private final List<TopicPartition> partitions = new ArrayList<>();
+  private final KnownEvents known;
 
   public LogTail(KafkaClients clients, Collection<LogTopic> topics) {
-    this.consumer = new KafkaConsumer<>(clients.consumer(null));
+    this(clients, topics, KnownEvents.NONE);
+  }
+
+  /** A tail that takes the events {@code known} holds instead of parsing their records. */
+  public LogTail(KafkaClients clients, Collection<LogTopic> topics, KnownEvents known) {
+    this.known = known;
+    // Values stay bytes until poll: a record whose event is known is never parsed.
+    Properties props = clients.consumer(null);
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    this.consumer = new KafkaConsumer<>(props);
     for (LogTopic t : topics) {
       List<PartitionInfo> infos = consumer.partitionsFor(t.topicName(), Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
@@ -71,10 +86,22 @@ public final class LogTail implements AutoCloseable {
   public List<LogRecord> poll(Duration timeout) {
     var records = consumer.poll(timeout);
     List<LogRecord> out = new ArrayList<>(records.count());
-    for (ConsumerRecord<String, ResourceEvent> r : records) {
-      out.add(new LogRecord(LogTopic.byTopicName(r.topic()), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+    for (ConsumerRecord<String, byte[]> r : records) {
+      LogTopic topic = LogTopic.byTopicName(r.topic());
+      ResourceEvent event = r.value() == null ? null : known.take(topic, r.partition(), r.offset());
+      if (event == null && r.value() != null) event = parse(r);
+      out.add(new LogRecord(topic, r.partition(), r.offset(), r.timestamp(), r.key(), event));
     }
     return out;
+  }
+
+  private static ResourceEvent parse(ConsumerRecord<String, byte[]> r) {
+    try {
+      return ResourceEvent.parseFrom(r.value());
+    } catch (InvalidProtocolBufferException e) {
+      throw new SerializationException("record " + r.topic() + "-" + r.partition() + "@" + r.offset()
+          + " is not a ResourceEvent: " + e.getMessage(), e);
+    }
   }
 
   /**

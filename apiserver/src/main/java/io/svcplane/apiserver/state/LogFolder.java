@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The apiserver's one fold of the log: a thread tails svcplane.resources and svcplane.endpoints
  * (committed records only) and folds every record, the apiserver's own writes included, through
- * {@link ClusterDelta}. It publishes each new image, keeps a window of the newest records for
- * resuming clients, tells subscribers, and completes {@link #awaitPositions} futures, which is how
- * a write learns that it can be read.
+ * {@link ClusterDelta}; for its own writes it takes the events the writer handed over
+ * ({@link OwnEvents}) rather than parsing the records again. It publishes each new image, keeps a
+ * window of the newest records for resuming clients, tells subscribers, and completes
+ * {@link #awaitPositions} futures, which is how a write learns that it can be read.
  */
 public final class LogFolder implements ResumableReadModel, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogFolder.class);
@@ -48,6 +49,7 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
   private record Waiter(LogPositions target, CompletableFuture<ClusterImage> future) {}
 
   private final LogTail tail;
+  private final OwnEvents ownEvents = new OwnEvents();
   private final int windowCapacity;
   private final Object lock = new Object();
   private final ArrayDeque<FoldedRecord> window = new ArrayDeque<>();
@@ -70,7 +72,12 @@ public final class LogFolder implements ResumableReadModel, AutoCloseable {
   public LogFolder(KafkaClients clients, int windowCapacity) {
     if (windowCapacity < 1) throw new IllegalArgumentException("watch window must hold at least 1 record");
     this.windowCapacity = windowCapacity;
-    this.tail = new LogTail(clients, List.of(LogTopic.RESOURCES, LogTopic.ENDPOINTS));
+    this.tail = new LogTail(clients, List.of(LogTopic.RESOURCES, LogTopic.ENDPOINTS), ownEvents);
+  }
+
+  /** Where this apiserver's writer hands its events to the fold, which then need not parse them. */
+  public OwnEvents ownEvents() {
+    return ownEvents;
   }
 
   /** Folds everything committed up to now, on the caller's thread; call before {@link #start()}. */

@@ -8,11 +8,13 @@ import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.apiserver.ApiException;
 import io.svcplane.apiserver.state.LogFolder;
+import io.svcplane.apiserver.state.OwnEvents;
 import io.svcplane.core.Kinds;
 import io.svcplane.core.allocation.ClusterIpAllocator;
 import io.svcplane.core.allocation.NodePortAllocator;
 import io.svcplane.core.allocation.NodePortRange;
 import io.svcplane.core.allocation.ServiceCidr;
+import io.svcplane.core.image.ClusterDelta;
 import io.svcplane.core.image.ClusterImage;
 import io.svcplane.core.image.LogPositions;
 import io.svcplane.core.image.LogTopic;
@@ -97,7 +99,7 @@ public final class ResourceWriter implements AutoCloseable {
   private record Request(WriteOp op, CompletableFuture<WriteResult> future, long submittedAt) {}
 
   /** An accepted write waiting for its transaction to commit. */
-  private record AcceptedWrite(Request request, Resource primary, int primaryIndex, ApplyResult result) {}
+  private record AcceptedWrite(Request request, int primaryIndex, ApplyResult result) {}
 
   /** A transactional producer and the end of the last transaction it carried. */
   private static final class Slot {
@@ -116,8 +118,8 @@ public final class ResourceWriter implements AutoCloseable {
   }
 
   /** One transaction, from the writer thread to the committer. */
-  private record Txn(long seq, PendingBatch batch, List<AcceptedWrite> accepted, Slot slot,
-      CompletableFuture<Void> ready, long takenAt) {}
+  private record Txn(long seq, PendingBatch batch, List<ResourceEvent> events, List<AcceptedWrite> accepted,
+      Slot slot, CompletableFuture<Void> ready, long takenAt, Resource[] stored) {}
 
   private final KafkaClients clients;
   private final String writerId;
@@ -453,6 +455,7 @@ public final class ResourceWriter implements AutoCloseable {
       view.refresh(folder.image());
       PendingBatch batch = new PendingBatch();
       List<ProducerRecord<String, ResourceEvent>> records = new ArrayList<>();
+      List<ResourceEvent> events = new ArrayList<>();
       List<AcceptedWrite> accepted = new ArrayList<>();
       Timestamp now = now();
       for (Request req : requests) {
@@ -474,14 +477,15 @@ public final class ResourceWriter implements AutoCloseable {
             ResourceEvent event = ResourceEvent.newBuilder().setType(c.type()).setObject(c.object())
                 .setTime(now).setWriter(writerName).build();
             records.add(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), c.key().toString(), event));
+            events.add(event);
             view.put(c.key(), new WriteView.PendingObject(c.type() == EventType.DELETED ? null : c.object(), batch, idx));
           }
-          accepted.add(new AcceptedWrite(req, a.changes().get(a.primary()).object(), primaryIndex, a.result()));
+          accepted.add(new AcceptedWrite(req, primaryIndex, a.result()));
         }
       }
       if (records.isEmpty()) return;
 
-      Txn txn = new Txn(++txnSeq, batch, accepted, slot, new CompletableFuture<>(), t0);
+      Txn txn = new Txn(++txnSeq, batch, events, accepted, slot, new CompletableFuture<>(), t0, new Resource[events.size()]);
       slot.idle = new CompletableFuture<>();
       slot.ready = txn.ready;
       handedOver = true;
@@ -538,6 +542,7 @@ public final class ResourceWriter implements AutoCloseable {
         failChained(txn, true);
         return;
       }
+      handToFold(txn);
       txn.slot.producer.commitTransaction();
     } catch (Exception e) {
       brokenFrom.accumulateAndGet(txn.seq, Math::min);
@@ -567,13 +572,28 @@ public final class ResourceWriter implements AutoCloseable {
     });
   }
 
+  /**
+   * Builds each record's object as the fold will hold it (with its resourceVersion, the offset)
+   * and offers the events to the fold, which then need not parse the records back. Before the
+   * commit: a read_committed reader cannot see the records earlier.
+   */
+  private void handToFold(Txn txn) {
+    OwnEvents own = folder.ownEvents();
+    PendingBatch batch = txn.batch;
+    for (int i = 0; i < txn.events.size(); i++) {
+      ResourceEvent sent = txn.events.get(i);
+      Resource stored = ClusterDelta.withResourceVersion(sent.getObject(), batch.offset(i));
+      txn.stored[i] = stored;
+      own.offer(batch.partition(i), batch.offset(i), sent.toBuilder().setObject(stored).build());
+    }
+  }
+
   private void answer(Txn txn) {
     long queued = 0;
     long answered = 0;
     for (AcceptedWrite w : txn.accepted) {
-      Resource o = w.primary;
-      o = Kinds.withTypeMetaAndMetadata(o, Kinds.metadata(o).toBuilder()
-          .setResourceVersion(Long.toString(txn.batch.offset(w.primaryIndex))).build());
+      // the object as the fold holds it, with apiVersion and kind as the server returns it
+      Resource o = Kinds.withTypeMeta(txn.stored[w.primaryIndex]);
       w.request.future.complete(new WriteResult(o, w.result));
       queued += txn.takenAt - w.request.submittedAt;
       answered += System.nanoTime() - w.request.submittedAt;

@@ -115,7 +115,11 @@ public final class ClusterDelta {
     return HashTrieMap.from(m);
   }
 
-  private static Resource withResourceVersion(Resource r, long offset) {
+  /**
+   * The object as {@link #replay} stores it from a record at {@code offset}: with its
+   * resourceVersion. A writer that hands its own events to the fold builds them with this.
+   */
+  public static Resource withResourceVersion(Resource r, long offset) {
     String version = Long.toString(offset);
     // a reader that parsed the version into the object already (svcctl's replay does) saves a copy
     if (Kinds.metadata(r).getResourceVersion().equals(version)) return r;
