@@ -61,7 +61,11 @@ final class LocalCluster {
     env.put("SVCPLANE_POD_NET", POD_NET);
     env.put("SVCPLANE_SERVER", "127.0.0.1:" + apiserver);
     env.put("SVCPLANE_WAIT", "180");
+    // not the default (512m): LocalClusterIT checks that up passes it on and saves it
+    env.put("SVCPLANE_APISERVER_HEAP", APISERVER_HEAP);
   }
+
+  static final String APISERVER_HEAP = "448m";
 
   /** The checkout: the parent of this module's directory (failsafe runs in the module). */
   static Path repoRoot() {

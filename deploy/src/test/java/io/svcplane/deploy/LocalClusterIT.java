@@ -188,7 +188,12 @@ class LocalClusterIT {
     LocalCluster.Result status = cluster.svcplane("status");
     assertNotEquals(0, status.exitCode(), "status exits non-zero while the cluster is down:\n" + status.output());
 
-    cluster.svcplane("up").expectSuccess("up");
+    // up again without the environment: the heap it was given first is saved and used again
+    cluster.bash("unset SVCPLANE_APISERVER_HEAP; bin/svcplane up", Duration.ofMinutes(8)).expectSuccess("up");
+    assertEquals(LocalCluster.APISERVER_HEAP, cluster.saved("APISERVER_HEAP"));
+    String cmdline = cluster.bash("tr '\\0' ' ' < /proc/" + cluster.pid("apiserver") + "/cmdline", Duration.ofSeconds(10))
+        .expectSuccess("cmdline").output();
+    assertTrue(cmdline.contains(" -Xmx" + LocalCluster.APISERVER_HEAP + " "), cmdline);
     String names = cluster.svcctl("get pods,svc,ep -o name").expectSuccess("get").output();
     assertEquals(List.of("pod/hello-1", "pod/hello-2", "pod/hello-3", "pod/nginx-deploy-7d9f-a", "pod/nginx-deploy-7d9f-b",
         "pod/nginx-deploy-7d9f-c", "service/hello", "service/my-external-domain", "service/nginx-svc-external", "service/svc-nginx",
