@@ -18,61 +18,20 @@ import org.pcollections.PMap;
 public final class ImageMapBench {
   private static volatile Object sink;
 
-  private interface Ops {
-    Object empty();
-
-    Object plus(Object map, String key, Object value);
-
-    Object get(Object map, String key);
-
-    String name();
+  /** Plus (map, key, value) -> map. */
+  private interface Plus {
+    Object apply(Object map, String key, Object value);
   }
 
-  private static final Ops TRIE = new Ops() {
-    @Override
-    public Object empty() {
-      return HashTrieMap.empty();
-    }
+  private record Ops(String name, Object empty, Plus plus, java.util.function.BiFunction<Object, String, Object> get) {}
 
-    @Override
-    @SuppressWarnings("unchecked")
-    public Object plus(Object map, String key, Object value) {
-      return ((HashTrieMap<String, Object>) map).plus(key, value);
-    }
+  @SuppressWarnings("unchecked")
+  private static final Ops TRIE = new Ops("HashTrieMap (svcplane)", HashTrieMap.empty(),
+      (m, k, v) -> ((HashTrieMap<String, Object>) m).plus(k, v), (m, k) -> ((HashTrieMap<?, ?>) m).get(k));
 
-    @Override
-    public Object get(Object map, String key) {
-      return ((HashTrieMap<?, ?>) map).get(key);
-    }
-
-    @Override
-    public String name() {
-      return "HashTrieMap (svcplane)";
-    }
-  };
-
-  private static final Ops PCOLLECTIONS = new Ops() {
-    @Override
-    public Object empty() {
-      return HashTreePMap.empty();
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public Object plus(Object map, String key, Object value) {
-      return ((PMap<String, Object>) map).plus(key, value);
-    }
-
-    @Override
-    public Object get(Object map, String key) {
-      return ((PMap<?, ?>) map).get(key);
-    }
-
-    @Override
-    public String name() {
-      return "HashTreePMap (pcollections)";
-    }
-  };
+  @SuppressWarnings("unchecked")
+  private static final Ops PCOLLECTIONS = new Ops("HashTreePMap (pcollections)", HashTreePMap.empty(),
+      (m, k, v) -> ((PMap<String, Object>) m).plus(k, v), (m, k) -> ((PMap<?, ?>) m).get(k));
 
   public static void main(String[] args) {
     int namespaces = 64;
@@ -101,8 +60,8 @@ public final class ImageMapBench {
         for (int w = 0; w < writes; w++) {
           int n = random.nextInt(namespaces);
           String key = new String(keys[perNamespace + random.nextInt(perNamespace)]);
-          sink = ops.get(maps[n], key);
-          maps[n] = ops.plus(maps[n], key, key);
+          sink = ops.get().apply(maps[n], key);
+          maps[n] = ops.plus().apply(maps[n], key, key);
         }
         nanos[ops == PCOLLECTIONS ? 0 : 1][round] = (double) (System.nanoTime() - t0) / writes;
       }
@@ -115,7 +74,7 @@ public final class ImageMapBench {
     Object[] maps = new Object[namespaces];
     for (int n = 0; n < namespaces; n++) {
       Object m = ops.empty();
-      for (int i = 0; i < perNamespace; i++) m = ops.plus(m, keys[i], keys[i]);
+      for (int i = 0; i < perNamespace; i++) m = ops.plus().apply(m, keys[i], keys[i]);
       maps[n] = m;
     }
     return maps;
