@@ -68,6 +68,27 @@ public final class ImageMapBench {
       System.out.printf(Locale.ROOT, "round %d: get+plus %.0f ns with HashTreePMap, %.0f ns with HashTrieMap (ratio %.2f)%n",
           round, nanos[0][round], nanos[1][round], nanos[1][round] / nanos[0][round]);
     }
+    for (int round = 0; round < rounds; round++) {
+      double p = iterateNanosPerEntry(build(PCOLLECTIONS, namespaces, perNamespace, keys));
+      double t = iterateNanosPerEntry(build(TRIE, namespaces, perNamespace, keys));
+      System.out.printf(Locale.ROOT, "round %d: values() walk %.1f ns per entry with HashTreePMap, %.1f ns with HashTrieMap%n",
+          round, p, t);
+    }
+  }
+
+  /** Walks every value of every map, as a List of a namespace or a feed's snapshot does. */
+  private static double iterateNanosPerEntry(Object[] maps) {
+    long t0 = System.nanoTime();
+    int seen = 0;
+    for (int rep = 0; rep < 20; rep++) {
+      for (Object m : maps) {
+        for (Object v : ((java.util.Map<?, ?>) m).values()) {
+          sink = v;
+          seen++;
+        }
+      }
+    }
+    return (double) (System.nanoTime() - t0) / seen;
   }
 
   private static Object[] build(Ops ops, int namespaces, int perNamespace, String[] keys) {

@@ -1,13 +1,16 @@
 package io.svcplane.core.image;
 
+import java.util.AbstractCollection;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.BiConsumer;
 
 /**
  * An immutable hash map whose {@link #plus} and {@link #minus} return a new map that shares all
@@ -104,7 +107,7 @@ public final class HashTrieMap<K, V> extends AbstractMap<K, V> {
       s = new AbstractSet<>() {
         @Override
         public Iterator<Entry<K, V>> iterator() {
-          return new EntryIterator<>(root);
+          return new TrieIterator<>(root, ENTRIES);
         }
 
         @Override
@@ -120,6 +123,52 @@ public final class HashTrieMap<K, V> extends AbstractMap<K, V> {
       entrySet = s;
     }
     return s;
+  }
+
+  // Keys, values and forEach walk the trie itself: unlike entrySet, they allocate nothing per entry.
+
+  @Override
+  public Set<K> keySet() {
+    return new AbstractSet<>() {
+      @Override
+      public Iterator<K> iterator() {
+        return new TrieIterator<>(root, KEYS);
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+
+      @Override
+      public boolean contains(Object o) {
+        return containsKey(o);
+      }
+    };
+  }
+
+  @Override
+  public Collection<V> values() {
+    return new AbstractCollection<>() {
+      @Override
+      public Iterator<V> iterator() {
+        return new TrieIterator<>(root, VALUES);
+      }
+
+      @Override
+      public int size() {
+        return size;
+      }
+    };
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public void forEach(BiConsumer<? super K, ? super V> action) {
+    for (TrieIterator<Object> it = new TrieIterator<>(root, KEYS); it.hasNext(); ) {
+      Object value = it.entries[it.next + 1];
+      action.accept((K) it.next(), (V) value);
+    }
   }
 
   /** Spreads the high bits down, so keys whose hash codes differ only high up still part early. */
@@ -375,14 +424,20 @@ public final class HashTrieMap<K, V> extends AbstractMap<K, V> {
     return new BitmapNode((1 << m0) | (1 << m1), 0, c);
   }
 
-  /** Depth first: a node's own entries, then its sub-nodes'. */
-  private static final class EntryIterator<K, V> implements Iterator<Entry<K, V>> {
+  private static final int ENTRIES = 0;
+  private static final int KEYS = 1;
+  private static final int VALUES = 2;
+
+  /** Depth first: a node's own entries, then its sub-nodes'. Yields entries, keys or values. */
+  private static final class TrieIterator<T> implements Iterator<T> {
     private final ArrayDeque<Node> pending = new ArrayDeque<>();
-    private Object[] entries = new Object[0];
-    private int next;
+    private final int yields;
+    Object[] entries = new Object[0];
+    int next;
     private int end;
 
-    EntryIterator(Node root) {
+    TrieIterator(Node root, int yields) {
+      this.yields = yields;
       pending.push(root);
       advance();
     }
@@ -404,12 +459,17 @@ public final class HashTrieMap<K, V> extends AbstractMap<K, V> {
 
     @Override
     @SuppressWarnings("unchecked")
-    public Entry<K, V> next() {
+    public T next() {
       if (next >= end) throw new NoSuchElementException();
-      Entry<K, V> e = new SimpleImmutableEntry<>((K) entries[next], (V) entries[next + 1]);
+      Object k = entries[next];
+      Object v = entries[next + 1];
       next += 2;
       advance();
-      return e;
+      return (T) switch (yields) {
+        case KEYS -> k;
+        case VALUES -> v;
+        default -> new SimpleImmutableEntry<>(k, v);
+      };
     }
   }
 }

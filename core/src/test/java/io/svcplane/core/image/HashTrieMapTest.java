@@ -128,6 +128,20 @@ class HashTrieMapTest {
     assertEquals(508, seen.size());
     assertEquals(508, new HashSet<>(seen).size());
     assertEquals(new HashSet<>(seen), map.keySet());
+    // keys, values and forEach walk the trie without entries, in the same order
+    assertEquals(seen, new ArrayList<>(map.keySet()));
+    List<String> values = new ArrayList<>();
+    for (String k : seen) values.add(map.get(k));
+    assertEquals(values, new ArrayList<>(map.values()));
+    List<String> visited = new ArrayList<>();
+    HashTrieMap<String, String> full = map;
+    full.forEach((k, v) -> {
+      assertEquals(full.get(k), v);
+      visited.add(k);
+    });
+    assertEquals(seen, visited);
+    assertTrue(map.keySet().contains("k7"));
+    assertEquals(508, map.values().size());
   }
 
   @Test
