@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,50 @@ class GroupCommitTest {
             if (method.getName().equals("send") && armed.compareAndSet(true, false)) {
               held.countDown();
               assertTrue(release.await(60, TimeUnit.SECONDS), "the test never released the held send");
+            }
+            try {
+              return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+  }
+
+  /**
+   * Real producers that count transactions begun and can hold the first send and the first commit
+   * after being armed, until released.
+   */
+  static final class PipelineProducers implements ProducerFactory {
+    final AtomicInteger begun = new AtomicInteger();
+    final AtomicBoolean holdSend = new AtomicBoolean();
+    final AtomicBoolean holdCommit = new AtomicBoolean();
+    final CountDownLatch sendHeld = new CountDownLatch(1);
+    final CountDownLatch commitHeld = new CountDownLatch(1);
+    final CountDownLatch releaseSend = new CountDownLatch(1);
+    final CountDownLatch releaseCommit = new CountDownLatch(1);
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Producer<String, ResourceEvent> create(java.util.Properties settings) {
+      Producer<String, ResourceEvent> real = new KafkaProducer<>(settings);
+      return (Producer<String, ResourceEvent>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
+          new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+            switch (method.getName()) {
+              case "beginTransaction" -> begun.incrementAndGet();
+              case "send" -> {
+                if (holdSend.compareAndSet(true, false)) {
+                  sendHeld.countDown();
+                  assertTrue(releaseSend.await(60, TimeUnit.SECONDS), "the test never released the held send");
+                }
+              }
+              case "commitTransaction" -> {
+                if (holdCommit.compareAndSet(true, false)) {
+                  commitHeld.countDown();
+                  assertTrue(releaseCommit.await(60, TimeUnit.SECONDS), "the test never released the held commit");
+                }
+              }
+              default -> { }
             }
             try {
               return method.invoke(real, args);
@@ -119,6 +164,57 @@ class GroupCommitTest {
       ResourceWriter.Stats d = c.server.writeStats().since(before);
       assertEquals(2, d.transactions(), "the waiting writes went in one transaction: " + d);
       assertEquals(n + 1, d.records(), d.toString());
+    }
+  }
+
+  /**
+   * Writes queue while a transaction is sent; its commit is then held. Returns the writes' futures
+   * and how many transactions had begun while the commit was held.
+   */
+  private static int transactionsBegunWhileACommitIsHeld(TestCluster c, PipelineProducers producers, int waiting,
+      List<CompletableFuture<Resource>> writes) throws Exception {
+    String ns = c.newNamespace("pipeline");
+    producers.holdSend.set(true);
+    producers.holdCommit.set(true);
+    int begunBefore = producers.begun.get();
+    writes.add(createAsync(c, TestCluster.svc(ns, "first", 80)));
+    assertTrue(producers.sendHeld.await(30, TimeUnit.SECONDS), "the first write was never sent");
+    for (int i = 0; i < waiting; i++) writes.add(createAsync(c, TestCluster.svc(ns, "w" + i, 80)));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (c.server.writesWaiting() < waiting && System.nanoTime() < deadline) Thread.onSpinWait();
+    assertEquals(waiting, c.server.writesWaiting(), "the writes did not all reach the writer");
+    producers.releaseSend.countDown();
+    assertTrue(producers.commitHeld.await(30, TimeUnit.SECONDS), "the first transaction was never committed");
+    // Give the writer time to begin the next transaction beside the held commit, if it will.
+    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    while (producers.begun.get() - begunBefore < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
+    int begun = producers.begun.get() - begunBefore;
+    producers.releaseCommit.countDown();
+    for (CompletableFuture<Resource> f : writes) f.get(30, TimeUnit.SECONDS);
+    return begun;
+  }
+
+  @Test
+  void aFewWaitingWritesAreSentWhileTheTransactionBeforeThemCommits(TestKafka kafka) throws Exception {
+    PipelineProducers producers = new PipelineProducers();
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("pipeline-light").producerFactory(producers))) {
+      List<CompletableFuture<Resource>> writes = new ArrayList<>();
+      assertEquals(2, transactionsBegunWhileACommitIsHeld(c, producers, 3, writes),
+          "the next transaction was not sent beside the commit");
+    }
+  }
+
+  @Test
+  void manyWaitingWritesWaitForTheCommitBeforeThemAndGoInOneTransaction(TestKafka kafka) throws Exception {
+    PipelineProducers producers = new PipelineProducers();
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("pipeline-heavy").producerFactory(producers))) {
+      ResourceWriter.Stats before = c.server.writeStats();
+      List<CompletableFuture<Resource>> writes = new ArrayList<>();
+      assertEquals(1, transactionsBegunWhileACommitIsHeld(c, producers, 40, writes),
+          "a transaction was sent while the one before it committed, with 40 writes waiting");
+      ResourceWriter.Stats d = c.server.writeStats().since(before);
+      assertEquals(3, d.transactions(), "the namespace, the first write, then the 40 together: " + d);
+      assertEquals(42, d.records(), d.toString());
     }
   }
 }
