@@ -92,11 +92,11 @@ public final class ResourceWriter implements AutoCloseable {
   static final int MAX_IN_FLIGHT = 2;
   /**
    * When the last batch carried this many requests, or this many wait, the next batch waits for
-   * the transaction in flight to end instead of being sent beside it. Under heavy load the CPU, not the pipeline, is the limit, and
-   * the broker's work is per transaction: one at a time, the batches grow (32 writes instead of
-   * 27 at 64 clients) and each is sent and committed faster (bench/README, 26 Nov 23:12: +12 %
-   * writes/s at 64 clients). Under moderate load (4 writes per batch at 8 clients) overlapping
-   * a send with the commit before it is worth 25 %.
+   * the transaction in flight to end instead of being sent beside it. Under heavy load the CPU,
+   * not the pipeline, is the limit, and the broker's work is per transaction: one at a time, the
+   * batches grow (32 writes instead of 27 at 64 clients) and each is sent and committed faster
+   * (bench/README, 26 Nov 23:12: +12 % writes/s at 64 clients). Under moderate load (4 writes per
+   * batch at 8 clients) overlapping a send with the commit before it is worth 25 %.
    */
   static final int ONE_AT_A_TIME_FROM = 16;
   private static final long HEALTHY = Long.MAX_VALUE;
