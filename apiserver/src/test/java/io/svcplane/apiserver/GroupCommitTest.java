@@ -33,45 +33,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Group commit, made visible: while one transaction is being sent, the writes that arrive wait
  * and then go to the log together in the next transaction, and each still gets its own answer
  * with its own resourceVersion. A batch this big is answered off the committer thread (small ones
- * on it), so this also covers that path.
+ * on it), so this also covers that path. And the pipeline: a few waiting writes are sent while the
+ * transaction before them commits, many wait for that commit.
  */
 @ExtendWith(KafkaExtension.class)
 class GroupCommitTest {
-
-  /** Real producers; the first send after {@link #holdNextSend} waits until {@link #release}. */
-  static final class HoldingProducers implements ProducerFactory {
-    final AtomicBoolean armed = new AtomicBoolean();
-    final CountDownLatch held = new CountDownLatch(1);
-    final CountDownLatch release = new CountDownLatch(1);
-
-    void holdNextSend() {
-      armed.set(true);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public Producer<String, ResourceEvent> create(java.util.Properties settings) {
-      Producer<String, ResourceEvent> real = new KafkaProducer<>(settings);
-      return (Producer<String, ResourceEvent>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
-          new Class<?>[] {Producer.class}, (proxy, method, args) -> {
-            if (method.getName().equals("send") && armed.compareAndSet(true, false)) {
-              held.countDown();
-              assertTrue(release.await(60, TimeUnit.SECONDS), "the test never released the held send");
-            }
-            try {
-              return method.invoke(real, args);
-            } catch (InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
-    }
-  }
 
   /**
    * Real producers that count transactions begun and can hold the first send and the first commit
    * after being armed, until released.
    */
-  static final class PipelineProducers implements ProducerFactory {
+  static final class HoldingProducers implements ProducerFactory {
     final AtomicInteger begun = new AtomicInteger();
     final AtomicBoolean holdSend = new AtomicBoolean();
     final AtomicBoolean holdCommit = new AtomicBoolean();
@@ -138,9 +110,9 @@ class GroupCommitTest {
     try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("group-commit").producerFactory(producers))) {
       String ns = c.newNamespace("group");
       ResourceWriter.Stats before = c.server.writeStats();
-      producers.holdNextSend();
+      producers.holdSend.set(true);
       CompletableFuture<Resource> first = createAsync(c, TestCluster.svc(ns, "first", 80));
-      assertTrue(producers.held.await(30, TimeUnit.SECONDS), "the first write was never sent");
+      assertTrue(producers.sendHeld.await(30, TimeUnit.SECONDS), "the first write was never sent");
 
       int n = 100;
       List<CompletableFuture<Resource>> rest = new ArrayList<>();
@@ -148,7 +120,7 @@ class GroupCommitTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (c.server.writesWaiting() < n && System.nanoTime() < deadline) Thread.onSpinWait();
       assertEquals(n, c.server.writesWaiting(), "the writes did not all reach the writer");
-      producers.release.countDown();
+      producers.releaseSend.countDown();
 
       Resource f = first.get(30, TimeUnit.SECONDS);
       Set<String> versions = new HashSet<>();
@@ -171,7 +143,7 @@ class GroupCommitTest {
    * Writes queue while a transaction is sent; its commit is then held. Returns the writes' futures
    * and how many transactions had begun while the commit was held.
    */
-  private static int transactionsBegunWhileACommitIsHeld(TestCluster c, PipelineProducers producers, int waiting,
+  private static int transactionsBegunWhileACommitIsHeld(TestCluster c, HoldingProducers producers, int waiting,
       List<CompletableFuture<Resource>> writes) throws Exception {
     String ns = c.newNamespace("pipeline");
     producers.holdSend.set(true);
@@ -196,7 +168,7 @@ class GroupCommitTest {
 
   @Test
   void aFewWaitingWritesAreSentWhileTheTransactionBeforeThemCommits(TestKafka kafka) throws Exception {
-    PipelineProducers producers = new PipelineProducers();
+    HoldingProducers producers = new HoldingProducers();
     try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("pipeline-light").producerFactory(producers))) {
       List<CompletableFuture<Resource>> writes = new ArrayList<>();
       assertEquals(2, transactionsBegunWhileACommitIsHeld(c, producers, 3, writes),
@@ -206,7 +178,7 @@ class GroupCommitTest {
 
   @Test
   void manyWaitingWritesWaitForTheCommitBeforeThemAndGoInOneTransaction(TestKafka kafka) throws Exception {
-    PipelineProducers producers = new PipelineProducers();
+    HoldingProducers producers = new HoldingProducers();
     try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("pipeline-heavy").producerFactory(producers))) {
       ResourceWriter.Stats before = c.server.writeStats();
       List<CompletableFuture<Resource>> writes = new ArrayList<>();

@@ -128,8 +128,8 @@ public final class ResourceWriter implements AutoCloseable {
   }
 
   /** One transaction, from the writer thread to the committer. */
-  private record Txn(long seq, PendingBatch batch, List<ResourceEvent> events, List<AcceptedWrite> accepted,
-      Slot slot, CompletableFuture<Void> ready, long takenAt, Resource[] stored) {}
+  private record Txn(long seq, PendingBatch batch, List<ProducerRecord<String, ResourceEvent>> records,
+      List<AcceptedWrite> accepted, Slot slot, CompletableFuture<Void> ready, long takenAt, Resource[] stored) {}
 
   private final KafkaClients clients;
   private final String writerId;
@@ -473,7 +473,6 @@ public final class ResourceWriter implements AutoCloseable {
       view.refresh(folder.image());
       PendingBatch batch = new PendingBatch();
       List<ProducerRecord<String, ResourceEvent>> records = new ArrayList<>();
-      List<ResourceEvent> events = new ArrayList<>();
       List<AcceptedWrite> accepted = new ArrayList<>();
       Timestamp now = now();
       for (Request req : requests) {
@@ -495,7 +494,6 @@ public final class ResourceWriter implements AutoCloseable {
             ResourceEvent event = ResourceEvent.newBuilder().setType(c.type()).setObject(c.object())
                 .setTime(now).setWriter(writerName).build();
             records.add(new ProducerRecord<>(LogTopic.RESOURCES.topicName(), c.key().toString(), event));
-            events.add(event);
             view.put(c.key(), new WriteView.PendingObject(c.type() == EventType.DELETED ? null : c.object(), batch, idx));
           }
           accepted.add(new AcceptedWrite(req, primaryIndex, a.result()));
@@ -503,7 +501,7 @@ public final class ResourceWriter implements AutoCloseable {
       }
       if (records.isEmpty()) return;
 
-      Txn txn = new Txn(++txnSeq, batch, events, accepted, slot, new CompletableFuture<>(), t0, new Resource[events.size()]);
+      Txn txn = new Txn(++txnSeq, batch, records, accepted, slot, new CompletableFuture<>(), t0, new Resource[records.size()]);
       slot.idle = new CompletableFuture<>();
       slot.ready = txn.ready;
       handedOver = true;
@@ -598,8 +596,8 @@ public final class ResourceWriter implements AutoCloseable {
   private void handToFold(Txn txn) {
     OwnEvents own = folder.ownEvents();
     PendingBatch batch = txn.batch;
-    for (int i = 0; i < txn.events.size(); i++) {
-      ResourceEvent sent = txn.events.get(i);
+    for (int i = 0; i < txn.records.size(); i++) {
+      ResourceEvent sent = txn.records.get(i).value();
       Resource stored = ClusterDelta.withResourceVersion(sent.getObject(), batch.offset(i));
       txn.stored[i] = stored;
       own.offer(batch.partition(i), batch.offset(i), sent.toBuilder().setObject(stored).build());

@@ -163,12 +163,16 @@ public final class HashTrieMap<K, V> extends AbstractMap<K, V> {
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public void forEach(BiConsumer<? super K, ? super V> action) {
-    for (TrieIterator<Object> it = new TrieIterator<>(root, KEYS); it.hasNext(); ) {
-      Object value = it.entries[it.next + 1];
-      action.accept((K) it.next(), (V) value);
-    }
+    forEach(root, action);
+  }
+
+  /** A node's own entries, then its sub-nodes': the order of the iterators. */
+  @SuppressWarnings("unchecked")
+  private static <K, V> void forEach(Node node, BiConsumer<? super K, ? super V> action) {
+    int entries = 2 * node.entryCount();
+    for (int i = 0; i < entries; i += 2) action.accept((K) node.content[i], (V) node.content[i + 1]);
+    for (int i = entries; i < node.content.length; i++) forEach((Node) node.content[i], action);
   }
 
   /** Spreads the high bits down, so keys whose hash codes differ only high up still part early. */
@@ -432,8 +436,8 @@ public final class HashTrieMap<K, V> extends AbstractMap<K, V> {
   private static final class TrieIterator<T> implements Iterator<T> {
     private final ArrayDeque<Node> pending = new ArrayDeque<>();
     private final int yields;
-    Object[] entries = new Object[0];
-    int next;
+    private Object[] entries = new Object[0];
+    private int next;
     private int end;
 
     TrieIterator(Node root, int yields) {
