@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.svcplane.api.v1.CreateRequest;
 import io.svcplane.api.v1.Kind;
 import io.svcplane.api.v1.ListRequest;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
+import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.eventlog.testing.KafkaExtension;
 import io.svcplane.eventlog.testing.TestKafka;
@@ -23,10 +26,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -60,6 +68,9 @@ class FailedTransactionTest {
     final AtomicInteger sends = new AtomicInteger();
     final AtomicInteger failedCommits = new AtomicInteger();
     final AtomicInteger failedSends = new AtomicInteger();
+    /** Failures injected where the writer thread sends and commits itself (heavy load). */
+    final AtomicInteger failedCommitsOnWriter = new AtomicInteger();
+    final AtomicInteger failedSendsWithCallback = new AtomicInteger();
 
     @Override
     @SuppressWarnings("unchecked")
@@ -76,12 +87,19 @@ class FailedTransactionTest {
             }
             if (method.getName().equals("commitTransaction") && failCommit()) {
               failedCommits.incrementAndGet();
+              if (Thread.currentThread().getName().equals("svcplane-writer")) failedCommitsOnWriter.incrementAndGet();
               // Never sent: the transaction stays open on the broker.
               throw new TimeoutException("injected: the commit timed out");
             }
             if (method.getName().equals("send") && failSend()) {
               failedSends.incrementAndGet();
-              return CompletableFuture.failedFuture(new KafkaException("injected: the send failed"));
+              // As KafkaProducer does with a send it refuses: the callback hears of it too.
+              KafkaException failure = new KafkaException("injected: the send failed");
+              if (args.length > 1 && args[1] instanceof Callback cb) {
+                failedSendsWithCallback.incrementAndGet();
+                cb.onCompletion(null, failure);
+              }
+              return CompletableFuture.failedFuture(failure);
             }
             try {
               return method.invoke(real, args);
@@ -203,23 +221,90 @@ class FailedTransactionTest {
       producers.failEveryCommit = 0;
       producers.failEverySend = 0;
       assertTrue(producers.failedCommits.get() + producers.failedSends.get() > 0, "no failure was injected");
-      assertTrue(failed.get() > 0, "no write failed");
-      assertFalse(acknowledged.isEmpty(), "no write succeeded");
-
-      // A read after the acknowledgements holds exactly the acknowledged writes, as answered.
-      Map<String, Resource> stored = new HashMap<>();
-      for (Resource r : services(c, ns)) stored.put(r.getService().getMetadata().getName(), r);
-      assertEquals(acknowledged.keySet(), stored.keySet(), "acknowledged and stored writes differ");
-      for (var e : acknowledged.entrySet()) {
-        assertEquals(e.getValue(), stored.get(e.getKey()), "stored differently than answered: " + e.getKey());
-      }
-      Set<String> ips = new HashSet<>();
-      for (Resource r : stored.values()) ips.add(r.getService().getSpec().getClusterIp());
-      assertEquals(stored.size(), ips.size(), "two stored services share a ClusterIP");
+      assertStoredAsAcknowledged(c, ns, acknowledged, failed.get());
       System.out.println("failing load: " + acknowledged.size() + " acknowledged, " + failed.get() + " failed ("
           + producers.failedCommits.get() + " commits and " + producers.failedSends.get() + " sends injected); "
           + c.server.writeStats());
     }
+  }
+
+  /**
+   * The same under heavy load: 64 writes outstanding at any time (each client sends its next
+   * write when the last one is answered), so that the writer sends and commits most transactions
+   * on its own thread, taking offsets in the send callbacks; sends and commits fail among them.
+   */
+  @Test
+  void underHeavyLoadWithFailingTransactionsEveryAcknowledgedWriteIsStoredAndNoFailedOneIs(TestKafka kafka)
+      throws Exception {
+    FailingProducers producers = new FailingProducers();
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("failing-heavy").producerFactory(producers))) {
+      String ns = c.newNamespace("heavy");
+      producers.failEveryCommit = 5;
+      producers.failEverySend = 97;
+      int clients = 64;
+      int writesPerClient = 12;
+      Map<String, Resource> acknowledged = new ConcurrentHashMap<>();
+      AtomicInteger failed = new AtomicInteger();
+      List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+      CountDownLatch done = new CountDownLatch(clients);
+      for (int k = 0; k < clients; k++) {
+        int client = k;
+        new Object() {
+          void write(int i) {
+            if (i == writesPerClient) {
+              done.countDown();
+              return;
+            }
+            String name = "c" + client + "-" + i;
+            ResourcesGrpc.newStub(c.channel).withDeadlineAfter(60, TimeUnit.SECONDS).create(
+                CreateRequest.newBuilder().setObject(TestCluster.svc(ns, name, 80)).build(), new StreamObserver<>() {
+                  @Override
+                  public void onNext(Resource r) {
+                    acknowledged.put(name, r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) failed.incrementAndGet();
+                    else unexpected.add(t);
+                    write(i + 1);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    write(i + 1);
+                  }
+                });
+          }
+        }.write(0);
+      }
+      assertTrue(done.await(120, TimeUnit.SECONDS), "the clients did not finish");
+      producers.failEveryCommit = 0;
+      producers.failEverySend = 0;
+      assertEquals(List.of(), unexpected, "writes failed otherwise than UNAVAILABLE");
+      assertTrue(producers.failedCommitsOnWriter.get() > 0, "no commit failed where the writer commits itself");
+      assertTrue(producers.failedSendsWithCallback.get() > 0, "no send failed where the writer commits itself");
+      assertStoredAsAcknowledged(c, ns, acknowledged, failed.get());
+      System.out.println("failing heavy load: " + acknowledged.size() + " acknowledged, " + failed.get() + " failed ("
+          + producers.failedCommits.get() + " commits (" + producers.failedCommitsOnWriter.get() + " on the writer) and "
+          + producers.failedSends.get() + " sends injected); " + c.server.writeStats());
+    }
+  }
+
+  /** A read after the acknowledgements holds exactly the acknowledged writes, as answered. */
+  private static void assertStoredAsAcknowledged(TestCluster c, String ns, Map<String, Resource> acknowledged,
+      int failed) {
+    assertTrue(failed > 0, "no write failed");
+    assertFalse(acknowledged.isEmpty(), "no write succeeded");
+    Map<String, Resource> stored = new HashMap<>();
+    for (Resource r : services(c, ns)) stored.put(r.getService().getMetadata().getName(), r);
+    assertEquals(acknowledged.keySet(), stored.keySet(), "acknowledged and stored writes differ");
+    for (var e : acknowledged.entrySet()) {
+      assertEquals(e.getValue(), stored.get(e.getKey()), "stored differently than answered: " + e.getKey());
+    }
+    Set<String> ips = new HashSet<>();
+    for (Resource r : stored.values()) ips.add(r.getService().getSpec().getClusterIp());
+    assertEquals(stored.size(), ips.size(), "two stored services share a ClusterIP");
   }
 
   /** A write right after a failure may find the writer still recovering (UNAVAILABLE): retry. */

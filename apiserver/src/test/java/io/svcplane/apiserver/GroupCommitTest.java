@@ -34,7 +34,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and then go to the log together in the next transaction, and each still gets its own answer
  * with its own resourceVersion. A batch this big is answered off the committer thread (small ones
  * on it), so this also covers that path. And the pipeline: a few waiting writes are sent while the
- * transaction before them commits, many wait for that commit.
+ * transaction before them commits; many wait for that commit, and then the writer thread sends and
+ * commits them itself, taking their offsets and handing their events to the fold as the broker
+ * acknowledges them.
  */
 @ExtendWith(KafkaExtension.class)
 class GroupCommitTest {
@@ -51,6 +53,8 @@ class GroupCommitTest {
     final CountDownLatch commitHeld = new CountDownLatch(1);
     final CountDownLatch releaseSend = new CountDownLatch(1);
     final CountDownLatch releaseCommit = new CountDownLatch(1);
+    /** The thread that committed each transaction, in order. */
+    final List<String> committedOn = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     @SuppressWarnings("unchecked")
@@ -67,6 +71,7 @@ class GroupCommitTest {
                 }
               }
               case "commitTransaction" -> {
+                committedOn.add(Thread.currentThread().getName());
                 if (holdCommit.compareAndSet(true, false)) {
                   commitHeld.countDown();
                   assertTrue(releaseCommit.await(60, TimeUnit.SECONDS), "the test never released the held commit");
@@ -177,16 +182,28 @@ class GroupCommitTest {
   }
 
   @Test
-  void manyWaitingWritesWaitForTheCommitBeforeThemAndGoInOneTransaction(TestKafka kafka) throws Exception {
+  void manyWaitingWritesWaitForTheCommitBeforeThemAndTheWriterCommitsThemInOneTransaction(TestKafka kafka) throws Exception {
     HoldingProducers producers = new HoldingProducers();
     try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("pipeline-heavy").producerFactory(producers))) {
       ResourceWriter.Stats before = c.server.writeStats();
+      long takenBefore = c.server.ownEvents().taken();
       List<CompletableFuture<Resource>> writes = new ArrayList<>();
       assertEquals(1, transactionsBegunWhileACommitIsHeld(c, producers, 40, writes),
           "a transaction was sent while the one before it committed, with 40 writes waiting");
       ResourceWriter.Stats d = c.server.writeStats().since(before);
       assertEquals(3, d.transactions(), "the namespace, the first write, then the 40 together: " + d);
       assertEquals(42, d.records(), d.toString());
+      List<String> on = producers.committedOn;
+      assertEquals(List.of("svcplane-commit", "svcplane-writer"), on.subList(on.size() - 2, on.size()),
+          "the first write is committed by the committer, the 40 by the writer itself: " + on);
+      // Each answer carries the offset of its record: the fold, which reads the log, agrees.
+      for (CompletableFuture<Resource> f : writes) {
+        Resource r = f.get();
+        assertEquals(r, c.get(Kind.SERVICE, r.getService().getMetadata().getNamespace(),
+            r.getService().getMetadata().getName()));
+      }
+      assertEquals(42, c.server.ownEvents().taken() - takenBefore,
+          "the fold took every record of the period from the writer instead of parsing it");
     }
   }
 }

@@ -8,7 +8,6 @@ import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.apiserver.ApiException;
 import io.svcplane.apiserver.state.LogFolder;
-import io.svcplane.apiserver.state.OwnEvents;
 import io.svcplane.core.Kinds;
 import io.svcplane.core.allocation.ClusterIpAllocator;
 import io.svcplane.core.allocation.NodePortAllocator;
@@ -59,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * <p>Pipeline: while one transaction commits, the next is sent on another producer, and the
  * requests that arrive meanwhile wait and go together in the one after (the batch grows with the
  * load); under heavy load ({@link #ONE_AT_A_TIME_FROM}) a batch waits for the commit before it
- * instead, and grows more. A batch is sent only after the previous one's records are appended, so
- * the log order is the order of decision in every partition.
+ * instead, and grows more, and the writer thread then sends and commits it itself. A batch is
+ * sent only after the previous one's records are appended, so the log order is the order of
+ * decision in every partition.
  *
  * <p>Failures: a transaction that fails is aborted, its writes fail with UNAVAILABLE, and so does
  * every later transaction (each was decided assuming the earlier ones land); then the writer
@@ -101,8 +101,9 @@ public final class ResourceWriter implements AutoCloseable {
   static final int ONE_AT_A_TIME_FROM = 16;
   private static final long HEALTHY = Long.MAX_VALUE;
   /**
-   * Transactions of at most this many writes are answered on the committer thread: building and
-   * serializing the answers takes a few microseconds each, well within the next batch's send.
+   * Transactions of at most this many writes are answered on the thread that committed them (the
+   * committer, or the writer under heavy load): building and serializing the answers takes a few
+   * microseconds each, and the clients answered first are the first to send their next writes.
    */
   static final int ANSWER_INLINE = 64;
 
@@ -156,6 +157,8 @@ public final class ResourceWriter implements AutoCloseable {
   private int nextSlot;
   /** Requests in the last batch taken (writer thread): how heavy the load is. */
   private int lastBatch;
+  /** The slot just taken was taken with no transaction in flight (writer thread). */
+  private boolean alone;
   private long txnSeq;
   private Allocations allocations;
   private Admission admission;
@@ -434,8 +437,10 @@ public final class ResourceWriter implements AutoCloseable {
    * within the in-flight limit. Meanwhile requests queue up for the batch.
    */
   private Slot takeSlot() throws InterruptedException {
-    if (lastBatch >= ONE_AT_A_TIME_FROM || queue.size() + 1 >= ONE_AT_A_TIME_FROM) {
+    alone = lastBatch >= ONE_AT_A_TIME_FROM || queue.size() + 1 >= ONE_AT_A_TIME_FROM;
+    if (alone) {
       // Heavy load: let the transaction in flight end first; more gather for this batch meanwhile.
+      // Only this thread starts transactions, so none is in flight until this one.
       inFlight.acquire(MAX_IN_FLIGHT);
       inFlight.release(MAX_IN_FLIGHT);
     }
@@ -511,6 +516,11 @@ public final class ResourceWriter implements AutoCloseable {
         return;
       }
       long t1 = System.nanoTime();
+      statDecideNanos.add(t1 - t0);
+      if (alone) {
+        sendAndCommit(txn, t1);
+        return;
+      }
       try {
         // Send, and wait until the broker appended the records: their offsets are then known,
         // and the next batch's records will come after them in every partition.
@@ -529,7 +539,6 @@ public final class ResourceWriter implements AutoCloseable {
         return;
       }
       long t2 = System.nanoTime();
-      statDecideNanos.add(t1 - t0);
       statSendNanos.add(t2 - t1);
       committer.execute(() -> commit(txn, t2));
     } finally {
@@ -550,7 +559,7 @@ public final class ResourceWriter implements AutoCloseable {
     }, answerer);
   }
 
-  // ---- the committer thread -------------------------------------------------------------------
+  // ---- committing: the committer thread, or the writer thread under heavy load -----------------
 
   private void commit(Txn txn, long sentAt) {
     try {
@@ -558,7 +567,7 @@ public final class ResourceWriter implements AutoCloseable {
         failChained(txn, true);
         return;
       }
-      handToFold(txn);
+      for (int i = 0; i < txn.records.size(); i++) handToFold(txn, i);
       txn.slot.producer.commitTransaction();
     } catch (Exception e) {
       brokenFrom.accumulateAndGet(txn.seq, Math::min);
@@ -570,12 +579,60 @@ public final class ResourceWriter implements AutoCloseable {
       throw t;
     }
     long committedAt = System.nanoTime();
+    statCommitNanos.add(committedAt - sentAt);
+    committed(txn, committedAt);
+  }
+
+  /**
+   * Under heavy load, with no other transaction in flight: the writer thread sends the batch and
+   * commits it itself, without waiting for the records' acknowledgements in between and without
+   * handing the commit to the committer. The producer sends EndTxn as soon as the broker appended
+   * the records (it waits for that itself); the records' offsets, and the events for the fold,
+   * are taken in the send callbacks, which the producer runs before it sends EndTxn. This saves
+   * two thread hand-offs and a wake-up of this thread per transaction, when the CPU is scarce.
+   * The order rules hold: the next batch is decided after this commit.
+   */
+  private void sendAndCommit(Txn txn, long decidedAt) {
+    // Written by the producer's thread in the callbacks, read here after the commit returned.
+    long[] lastAppendedAt = {decidedAt};
+    boolean committing = false;
+    try {
+      Producer<String, ResourceEvent> producer = txn.slot.producer;
+      producer.beginTransaction();
+      List<Future<RecordMetadata>> sent = new ArrayList<>(txn.records.size());
+      for (int i = 0; i < txn.records.size(); i++) {
+        int index = i;
+        sent.add(producer.send(txn.records.get(i), (md, e) -> {
+          if (e != null) return; // the producer fails the commit with it
+          txn.batch.appended(index, md.partition(), md.offset());
+          handToFold(txn, index);
+          lastAppendedAt[0] = System.nanoTime();
+        }));
+      }
+      // A send refused at once (a full buffer, a closed producer): abort, do not commit the rest.
+      for (Future<RecordMetadata> f : sent) {
+        if (f.isDone()) f.get();
+      }
+      committing = true;
+      producer.commitTransaction();
+    } catch (Exception e) {
+      brokenFrom.accumulateAndGet(txn.seq, Math::min);
+      endFailed(txn, e, committing);
+      return;
+    }
+    long committedAt = System.nanoTime();
+    statSendNanos.add(lastAppendedAt[0] - decidedAt);
+    statCommitNanos.add(committedAt - lastAppendedAt[0]);
+    committed(txn, committedAt);
+  }
+
+  /** The transaction committed: acknowledge and answer its writes. */
+  private void committed(Txn txn, long committedAt) {
     PendingBatch batch = txn.batch;
     // Before any answer: a read after it must wait for the fold to reach this batch.
     acknowledged = batch.coveredBy(acknowledged);
     statTransactions.increment();
     statRecords.add(batch.size());
-    statCommitNanos.add(committedAt - sentAt);
     txn.slot.idle.complete(null);
     inFlight.release();
     batch.committed.complete(null);
@@ -589,19 +646,16 @@ public final class ResourceWriter implements AutoCloseable {
   }
 
   /**
-   * Builds each record's object as the fold will hold it (with its resourceVersion, the offset)
-   * and offers the events to the fold, which then need not parse the records back. Before the
-   * commit: a read_committed reader cannot see the records earlier.
+   * Builds a record's object as the fold will hold it (with its resourceVersion, the offset) and
+   * offers the event to the fold, which then need not parse the record back. Before the commit:
+   * a read_committed reader cannot see the record earlier. In log order within each partition.
    */
-  private void handToFold(Txn txn) {
-    OwnEvents own = folder.ownEvents();
+  private void handToFold(Txn txn, int i) {
     PendingBatch batch = txn.batch;
-    for (int i = 0; i < txn.records.size(); i++) {
-      ResourceEvent sent = txn.records.get(i).value();
-      Resource stored = ClusterDelta.withResourceVersion(sent.getObject(), batch.offset(i));
-      txn.stored[i] = stored;
-      own.offer(batch.partition(i), batch.offset(i), sent.toBuilder().setObject(stored).build());
-    }
+    ResourceEvent sent = txn.records.get(i).value();
+    Resource stored = ClusterDelta.withResourceVersion(sent.getObject(), batch.offset(i));
+    txn.stored[i] = stored;
+    folder.ownEvents().offer(batch.partition(i), batch.offset(i), sent.toBuilder().setObject(stored).build());
   }
 
   private void answer(Txn txn) {
