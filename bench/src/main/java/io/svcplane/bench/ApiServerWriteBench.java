@@ -1,8 +1,14 @@
 package io.svcplane.bench;
 
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.svcplane.api.v1.CreateRequest;
 import io.svcplane.api.v1.EventType;
 import io.svcplane.api.v1.Namespace;
@@ -36,6 +42,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -107,8 +114,10 @@ public final class ApiServerWriteBench {
     // 2. The apiserver: Create Service over gRPC on loopback, N clients with one channel each.
     // A /12 (Kubernetes' largest IPv4 service range): the three levels create more Services than a
     // /16 holds, and a full pool turns the rest into fast RESOURCE_EXHAUSTED errors.
-    ApiServer server = ApiServer.builder(clients).port(0).writerId("bench-" + stamp)
-        .serviceCidr(io.svcplane.core.allocation.ServiceCidr.parse("10.96.0.0/12")).build().start();
+    ApiServer.Builder builder = ApiServer.builder(clients).port(0).writerId("bench-" + stamp)
+        .serviceCidr(io.svcplane.core.allocation.ServiceCidr.parse("10.96.0.0/12"));
+    if (System.getProperty("bench.partitions") != null) builder.partitions(Integer.getInteger("bench.partitions"));
+    ApiServer server = builder.build().start();
     try {
       if (jitWarmup > 0) warmUp(server, levels[levels.length - 1], jitWarmup, stamp);
       for (int n : levels) {
@@ -195,15 +204,51 @@ public final class ApiServerWriteBench {
     return v.equals("per-client") ? clients : Math.max(1, Math.min(clients, Integer.parseInt(v)));
   }
 
+  /**
+   * The clients' own event loop. By default gRPC gives every channel and server of a JVM one
+   * shared group of event loops, so the clients' connection and the server's end of it can land
+   * on the same thread, which then encodes and decodes both sides of every call one after the
+   * other (it did in the profiled runs of 27 Nov). The clients of a real apiserver, and etcd's
+   * putbench beside it, are other processes with threads of their own.
+   */
+  private static EventLoopGroup clientLoop;
+
+  private static synchronized EventLoopGroup clientLoop() {
+    if (clientLoop == null) {
+      ThreadFactory daemon = r -> {
+        Thread t = new Thread(r, "bench-client-loop");
+        t.setDaemon(true);
+        return t;
+      };
+      clientLoop = new MultiThreadIoEventLoopGroup(1, daemon,
+          Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+    return clientLoop;
+  }
+
+  /**
+   * A client connection to the apiserver. Callbacks run on the event loop (async clients: no hop
+   * to an executor per answer). {@code bench.clientLoop=shared} puts it on gRPC's shared event
+   * loops instead of the clients' own (as before 27 Nov); {@code bench.clientRetry=true} keeps
+   * grpc-java's transparent retries, which wrap every call in a buffering stream (none of the
+   * bench's calls is retried either way: no retry policy is configured).
+   */
+  static ManagedChannel clientChannel(int port) {
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor();
+    if (!System.getProperty("bench.clientLoop", "own").equals("shared")) {
+      b.eventLoopGroup(clientLoop()).channelType(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class);
+    }
+    if (!Boolean.parseBoolean(System.getProperty("bench.clientRetry", "false"))) b.disableRetry();
+    return b.build();
+  }
+
   static Level apiserver(ApiServer server, int n, int duration, int warmup, String stamp, Process broker) throws Exception {
     List<ManagedChannel> channels = new ArrayList<>();
     List<String> namespaces = new ArrayList<>();
     ResourcesGrpc.ResourcesBlockingStub admin = null;
     int connections = connections(n);
     for (int k = 0; k < connections; k++) {
-      // Callbacks on the event loop (async clients): no hop to an executor per answer.
-      channels.add(Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
-          .directExecutor().build());
+      channels.add(clientChannel(server.port()));
     }
     for (int c = 0; c < n; c++) {
       ResourcesGrpc.ResourcesBlockingStub stub = ResourcesGrpc.newBlockingStub(channels.get(c % connections));
@@ -294,8 +339,7 @@ public final class ApiServerWriteBench {
    * Deleting what it created keeps the image the levels start from as small as without it.
    */
   static void warmUp(ApiServer server, int clients, int seconds, String stamp) throws Exception {
-    ManagedChannel ch = Grpc.newChannelBuilderForAddress("127.0.0.1", server.port(), InsecureChannelCredentials.create())
-        .directExecutor().build();
+    ManagedChannel ch = clientChannel(server.port());
     ResourcesGrpc.ResourcesStub stub = ResourcesGrpc.newStub(ch);
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     CountDownLatch done = new CountDownLatch(clients);
