@@ -11,6 +11,7 @@ import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.apiserver.write.ResourceWriter;
+import io.svcplane.apiserver.write.WriteResult;
 import io.svcplane.eventlog.testing.KafkaExtension;
 import io.svcplane.eventlog.testing.TestKafka;
 import java.lang.reflect.InvocationTargetException;
@@ -204,6 +205,39 @@ class GroupCommitTest {
       }
       assertEquals(42, c.server.ownEvents().taken() - takenBefore,
           "the fold took every record of the period from the writer instead of parsing it");
+    }
+  }
+
+  /**
+   * Clients that write again as soon as they are answered: after a heavy transaction the writer
+   * waits for them (briefly) and takes all their next writes together, instead of taking the
+   * first to return alone and leaving the rest for the transaction after it.
+   */
+  @Test
+  void afterAHeavyTransactionTheWriterWaitsForItsClientsNextWritesAndTakesThemInOneTransaction(TestKafka kafka)
+      throws Exception {
+    HoldingProducers producers = new HoldingProducers();
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("gather").producerFactory(producers))) {
+      List<CompletableFuture<Resource>> writes = new ArrayList<>();
+      int n = 40;
+      transactionsBegunWhileACommitIsHeld(c, producers, n, writes);
+      // The 40 were committed together by the writer, which now expects their clients back. The
+      // first comes back; once the writer has taken it, and a little later, the 39 others. Without
+      // the wait, the writer sends the first alone and the others in the transaction after it.
+      ResourceWriter.Stats before = c.server.writeStats();
+      String ns = writes.get(0).get().getService().getMetadata().getNamespace();
+      List<CompletableFuture<WriteResult>> next = new ArrayList<>();
+      next.add(c.server.resources().create(TestCluster.svc(ns, "next0", 80), false));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (c.server.writesWaiting() > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+      long taken = System.nanoTime();
+      while (System.nanoTime() - taken < 200_000) Thread.onSpinWait();
+      for (int i = 1; i < n; i++) next.add(c.server.resources().create(TestCluster.svc(ns, "next" + i, 80), false));
+      for (CompletableFuture<WriteResult> f : next) f.get(30, TimeUnit.SECONDS);
+      ResourceWriter.Stats d = c.server.writeStats().since(before);
+      assertEquals(n, d.records(), d.toString());
+      assertEquals(1, d.transactions(), "the returning clients' writes did not go together: " + d);
+      assertTrue(d.meanGatherMillis() > 0, d.toString());
     }
   }
 }

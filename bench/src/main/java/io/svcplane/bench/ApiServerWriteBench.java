@@ -318,10 +318,11 @@ public final class ApiServerWriteBench {
     }
     ResourceWriter.Stats d = s1.since(atWarmEnd[0]);
     String extra = String.format(Locale.ROOT,
-        "%.1f writes/txn, %d txns; per txn: decide %.2f ms, send %.2f ms, commit %.2f ms, commit->folded %.2f ms; "
+        "%.1f writes/txn, %d txns; per txn: waiting for returning clients %.2f ms, decide %.2f ms, send %.2f ms, "
+            + "commit %.2f ms, commit->folded %.2f ms; "
             + "per write in the server: queued %.2f ms, answered after %.2f ms (client: mean %.2f ms); "
             + "records the fold took from the writer unparsed %.0f %%; errors %d",
-        d.recordsPerTransaction(), d.transactions(), d.meanDecideMillis(), d.meanSendMillis(), d.meanCommitMillis(),
+        d.recordsPerTransaction(), d.transactions(), d.meanGatherMillis(), d.meanDecideMillis(), d.meanSendMillis(), d.meanCommitMillis(),
         d.meanFoldLagMillis(), d.meanQueuedMillis(), d.meanAnsweredMillis(), all.meanMillis(),
         d.records() == 0 ? 0.0 : 100.0 * taken / d.records(), errs);
     if (all.count() > 0) {

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -99,6 +100,19 @@ public final class ResourceWriter implements AutoCloseable {
    * batch at 8 clients) overlapping a send with the commit before it is worth 25 %.
    */
   static final int ONE_AT_A_TIME_FROM = 16;
+  /**
+   * Under heavy load, after the writer committed a transaction and answered its writes, it waits
+   * for those writes' clients to send their next ones before it sends the next batch, deciding
+   * them as they come: idle for at most as long as that transaction took to send and commit, and
+   * never more than this. A client that waits for its answer before writing again (kubectl, a
+   * controller, the benchmark's clients) otherwise misses the batch taken right after its answer
+   * and waits a whole transaction for the one after it: the clients split into two groups that
+   * take turns, and every write pays for two transactions' round trips to the broker instead of
+   * one (bench/README, "Measured after the writer commits by itself", 27 Nov).
+   */
+  static final long GATHER_AT_MOST_NANOS = 2_000_000;
+  /** While gathering, the writer is woken when this many writes wait (or all it waits for). */
+  static final int GATHER_WAKE_AT = 8;
   private static final long HEALTHY = Long.MAX_VALUE;
   /**
    * Transactions of at most this many writes are answered on the thread that committed them (the
@@ -159,12 +173,17 @@ public final class ResourceWriter implements AutoCloseable {
   private int lastBatch;
   /** The slot just taken was taken with no transaction in flight (writer thread). */
   private boolean alone;
+  /** Requests expected in the queue after a heavy-load commit, and how long to wait for them (writer thread). */
+  private int gatherExpected;
+  private long gatherNanos;
+  /** While the writer waits for returning clients: the queue size that wakes it; else 0. */
+  private volatile int gatherTarget;
   private long txnSeq;
   private Allocations allocations;
   private Admission admission;
   private volatile boolean running;
   private volatile String fencedReason;
-  private Thread thread;
+  private volatile Thread thread;
 
   private final LongAdder statTransactions = new LongAdder();
   private final LongAdder statRecords = new LongAdder();
@@ -178,6 +197,7 @@ public final class ResourceWriter implements AutoCloseable {
   private final LongAdder statAnswered = new LongAdder();
   private final LongAdder statQueuedNanos = new LongAdder();
   private final LongAdder statAnsweredNanos = new LongAdder();
+  private final LongAdder statGatherNanos = new LongAdder();
 
   /**
    * Counters of the write path. Per committed transaction: time deciding its writes (validation,
@@ -189,7 +209,7 @@ public final class ResourceWriter implements AutoCloseable {
    */
   public record Stats(long transactions, long records, long aborted, long decideNanos, long sendNanos,
       long commitNanos, long foldLagNanos, long foldLagCount, long recoveries, long answered, long queuedNanos,
-      long answeredNanos) {
+      long answeredNanos, long gatherNanos) {
     public double recordsPerTransaction() {
       return transactions == 0 ? 0 : (double) records / transactions;
     }
@@ -214,6 +234,11 @@ public final class ResourceWriter implements AutoCloseable {
       return answered == 0 ? 0 : answeredNanos / 1e6 / answered;
     }
 
+    /** Per transaction: waiting for the clients of the last one to send their next writes. */
+    public double meanGatherMillis() {
+      return transactions == 0 ? 0 : gatherNanos / 1e6 / transactions;
+    }
+
     public double meanFoldLagMillis() {
       return foldLagCount == 0 ? 0 : foldLagNanos / 1e6 / foldLagCount;
     }
@@ -223,14 +248,15 @@ public final class ResourceWriter implements AutoCloseable {
       return new Stats(transactions - earlier.transactions, records - earlier.records, aborted - earlier.aborted,
           decideNanos - earlier.decideNanos, sendNanos - earlier.sendNanos, commitNanos - earlier.commitNanos,
           foldLagNanos - earlier.foldLagNanos, foldLagCount - earlier.foldLagCount, recoveries - earlier.recoveries,
-          answered - earlier.answered, queuedNanos - earlier.queuedNanos, answeredNanos - earlier.answeredNanos);
+          answered - earlier.answered, queuedNanos - earlier.queuedNanos, answeredNanos - earlier.answeredNanos,
+          gatherNanos - earlier.gatherNanos);
     }
   }
 
   public Stats stats() {
     return new Stats(statTransactions.sum(), statRecords.sum(), statAborted.sum(), statDecideNanos.sum(),
         statSendNanos.sum(), statCommitNanos.sum(), statFoldLagNanos.sum(), statFoldLagCount.sum(), statRecoveries.sum(),
-        statAnswered.sum(), statQueuedNanos.sum(), statAnsweredNanos.sum());
+        statAnswered.sum(), statQueuedNanos.sum(), statAnsweredNanos.sum(), statGatherNanos.sum());
   }
 
   public ResourceWriter(KafkaClients clients, String writerId, LogFolder folder, ServiceCidr cidr,
@@ -386,6 +412,8 @@ public final class ResourceWriter implements AutoCloseable {
       f.completeExceptionally(ApiException.unavailable("the apiserver is not accepting writes (starting or stopping)"));
     } else {
       queue.add(new Request(op, f, System.nanoTime()));
+      int target = gatherTarget;
+      if (target > 0 && queue.size() >= target) LockSupport.unpark(thread);
     }
     return f;
   }
@@ -407,10 +435,15 @@ public final class ResourceWriter implements AutoCloseable {
       try {
         if (fencedReason == null && brokenFrom.get() != HEALTHY) recover();
         Slot slot = fencedReason == null ? takeSlot() : null;
+        Deciding deciding = null;
+        if (slot != null && alone && gatherExpected > 0) {
+          deciding = new Deciding();
+          gather(deciding, requests);
+        }
         // Whatever arrived while the slot was busy goes in this batch.
-        queue.drainTo(requests, MAX_BATCH - 1);
+        queue.drainTo(requests, MAX_BATCH - requests.size());
         lastBatch = requests.size();
-        process(requests, slot);
+        process(requests, deciding, slot);
       } catch (InterruptedException e) {
         fail(requests, ApiException.unavailable("the apiserver is stopping"));
         break;
@@ -426,6 +459,40 @@ public final class ResourceWriter implements AutoCloseable {
     List<Request> rest = new ArrayList<>();
     queue.drainTo(rest);
     fail(rest, ApiException.unavailable("the apiserver is stopping"));
+  }
+
+  /**
+   * Waits until the clients answered by the last transaction have sent their next writes, idle for
+   * at most {@link #gatherNanos} (see {@link #GATHER_AT_MOST_NANOS}), and decides each write as it
+   * arrives, so that the wait and the deciding overlap. {@code requests} holds the batch's first
+   * request, already out of the queue; the others are added.
+   */
+  private void gather(Deciding deciding, List<Request> requests) {
+    int target = Math.min(MAX_BATCH, gatherExpected);
+    long t0 = System.nanoTime();
+    gatherExpected = 0;
+    deciding.decide(requests.get(0));
+    List<Request> arrived = new ArrayList<>();
+    // Only the time spent idle counts against the limit: the deciding would be done anyway.
+    long idle = 0;
+    while (requests.size() < target && running) {
+      arrived.clear();
+      queue.drainTo(arrived, target - requests.size());
+      for (Request r : arrived) {
+        requests.add(r);
+        deciding.decide(r);
+      }
+      if (!arrived.isEmpty()) continue;
+      long left = gatherNanos - idle;
+      if (left <= 0) break;
+      // Woken by a few arrivals at a time, not by each: a wake-up costs both threads.
+      gatherTarget = Math.min(GATHER_WAKE_AT, target - requests.size());
+      long parked = System.nanoTime();
+      if (queue.size() < gatherTarget) LockSupport.parkNanos(this, left);
+      idle += System.nanoTime() - parked;
+      gatherTarget = 0;
+    }
+    statGatherNanos.add(System.nanoTime() - t0);
   }
 
   private static void fail(List<Request> requests, ApiException error) {
@@ -467,30 +534,34 @@ public final class ResourceWriter implements AutoCloseable {
     }
   }
 
-  private void process(List<Request> requests, Slot slot) {
-    boolean handedOver = false;
-    try {
-      if (fencedReason != null) {
-        fail(requests, ApiException.unavailable(fencedReason));
-        return;
-      }
-      long t0 = System.nanoTime();
+  /** The batch being decided (writer thread): its records, and the writes they will answer. */
+  private final class Deciding {
+    private final long startedAt = System.nanoTime();
+    final PendingBatch batch = new PendingBatch();
+    final List<ProducerRecord<String, ResourceEvent>> records = new ArrayList<>();
+    final List<AcceptedWrite> accepted = new ArrayList<>();
+    final Timestamp now = now();
+    /** Time spent deciding (with a gather in between, less than the time since it started). */
+    long decideNanos;
+    /** Requests decided so far. */
+    int decided;
+
+    Deciding() {
       view.refresh(folder.image());
-      PendingBatch batch = new PendingBatch();
-      List<ProducerRecord<String, ResourceEvent>> records = new ArrayList<>();
-      List<AcceptedWrite> accepted = new ArrayList<>();
-      Timestamp now = now();
-      for (Request req : requests) {
-        Admission.Decision d = admission.decide(req.op);
-        if (d instanceof Admission.Rejected rej) {
-          req.future.completeExceptionally(rej.error());
-        } else if (d instanceof Admission.Unchanged u) {
-          answerUnchanged(req, u);
-        } else if (d instanceof Admission.Accepted a) {
-          if (Admission.isDryRun(req.op)) {
-            req.future.complete(new WriteResult(Kinds.withTypeMeta(a.changes().get(a.primary()).object()), a.result()));
-            continue;
-          }
+      decideNanos = System.nanoTime() - startedAt;
+    }
+
+    void decide(Request req) {
+      long t0 = System.nanoTime();
+      Admission.Decision d = admission.decide(req.op);
+      if (d instanceof Admission.Rejected rej) {
+        req.future.completeExceptionally(rej.error());
+      } else if (d instanceof Admission.Unchanged u) {
+        answerUnchanged(req, u);
+      } else if (d instanceof Admission.Accepted a) {
+        if (Admission.isDryRun(req.op)) {
+          req.future.complete(new WriteResult(Kinds.withTypeMeta(a.changes().get(a.primary()).object()), a.result()));
+        } else {
           int primaryIndex = -1;
           for (int i = 0; i < a.changes().size(); i++) {
             Admission.Change c = a.changes().get(i);
@@ -504,9 +575,29 @@ public final class ResourceWriter implements AutoCloseable {
           accepted.add(new AcceptedWrite(req, primaryIndex, a.result()));
         }
       }
+      decided++;
+      decideNanos += System.nanoTime() - t0;
+    }
+  }
+
+  /** Decides the requests {@code deciding} has not decided yet, and sends the batch. */
+  private void process(List<Request> requests, Deciding deciding, Slot slot) {
+    boolean handedOver = false;
+    try {
+      if (fencedReason != null) {
+        fail(requests, ApiException.unavailable(fencedReason));
+        return;
+      }
+      long takenAt = System.nanoTime();
+      Deciding d = deciding != null ? deciding : new Deciding();
+      // A gather decided the first ones already, in order.
+      for (int i = d.decided; i < requests.size(); i++) d.decide(requests.get(i));
+      PendingBatch batch = d.batch;
+      List<ProducerRecord<String, ResourceEvent>> records = d.records;
       if (records.isEmpty()) return;
 
-      Txn txn = new Txn(++txnSeq, batch, records, accepted, slot, new CompletableFuture<>(), t0, new Resource[records.size()]);
+      Txn txn = new Txn(++txnSeq, batch, records, d.accepted, slot, new CompletableFuture<>(), takenAt,
+          new Resource[records.size()]);
       slot.idle = new CompletableFuture<>();
       slot.ready = txn.ready;
       handedOver = true;
@@ -516,7 +607,7 @@ public final class ResourceWriter implements AutoCloseable {
         return;
       }
       long t1 = System.nanoTime();
-      statDecideNanos.add(t1 - t0);
+      statDecideNanos.add(d.decideNanos);
       if (alone) {
         sendAndCommit(txn, t1);
         return;
@@ -623,7 +714,11 @@ public final class ResourceWriter implements AutoCloseable {
     long committedAt = System.nanoTime();
     statSendNanos.add(lastAppendedAt[0] - decidedAt);
     statCommitNanos.add(committedAt - lastAppendedAt[0]);
+    int queuedBeforeAnswers = queue.size();
     committed(txn, committedAt);
+    // Every request of the batch has its answer now: expect their clients back.
+    gatherExpected = queuedBeforeAnswers + lastBatch;
+    gatherNanos = Math.min(GATHER_AT_MOST_NANOS, committedAt - decidedAt);
   }
 
   /** The transaction committed: acknowledge and answer its writes. */
