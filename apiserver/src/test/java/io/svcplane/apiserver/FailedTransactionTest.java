@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.StreamObserver;
-import io.svcplane.api.v1.CreateRequest;
 import io.svcplane.api.v1.Kind;
 import io.svcplane.api.v1.ListRequest;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
-import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.eventlog.testing.KafkaExtension;
 import io.svcplane.eventlog.testing.TestKafka;
@@ -256,25 +253,12 @@ class FailedTransactionTest {
               return;
             }
             String name = "c" + client + "-" + i;
-            ResourcesGrpc.newStub(c.channel).withDeadlineAfter(60, TimeUnit.SECONDS).create(
-                CreateRequest.newBuilder().setObject(TestCluster.svc(ns, name, 80)).build(), new StreamObserver<>() {
-                  @Override
-                  public void onNext(Resource r) {
-                    acknowledged.put(name, r);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) failed.incrementAndGet();
-                    else unexpected.add(t);
-                    write(i + 1);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    write(i + 1);
-                  }
-                });
+            c.createAsync(TestCluster.svc(ns, name, 80)).whenComplete((r, t) -> {
+              if (t == null) acknowledged.put(name, r);
+              else if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) failed.incrementAndGet();
+              else unexpected.add(t);
+              write(i + 1);
+            });
           }
         }.write(0);
       }

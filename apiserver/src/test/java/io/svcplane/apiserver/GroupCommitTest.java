@@ -3,12 +3,9 @@ package io.svcplane.apiserver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.stub.StreamObserver;
-import io.svcplane.api.v1.CreateRequest;
 import io.svcplane.api.v1.Kind;
 import io.svcplane.api.v1.Resource;
 import io.svcplane.api.v1.ResourceEvent;
-import io.svcplane.api.v1.ResourcesGrpc;
 import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.apiserver.write.ResourceWriter;
 import io.svcplane.apiserver.write.WriteResult;
@@ -89,26 +86,6 @@ class GroupCommitTest {
     }
   }
 
-  private static CompletableFuture<Resource> createAsync(TestCluster c, Resource r) {
-    CompletableFuture<Resource> f = new CompletableFuture<>();
-    ResourcesGrpc.newStub(c.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-        .create(CreateRequest.newBuilder().setObject(r).build(), new StreamObserver<>() {
-          @Override
-          public void onNext(Resource value) {
-            f.complete(value);
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            f.completeExceptionally(t);
-          }
-
-          @Override
-          public void onCompleted() {}
-        });
-    return f;
-  }
-
   @Test
   void writesThatArriveWhileATransactionIsSentGoTogetherInTheNextAndEachGetsItsOwnAnswer(TestKafka kafka)
       throws Exception {
@@ -117,12 +94,12 @@ class GroupCommitTest {
       String ns = c.newNamespace("group");
       ResourceWriter.Stats before = c.server.writeStats();
       producers.holdSend.set(true);
-      CompletableFuture<Resource> first = createAsync(c, TestCluster.svc(ns, "first", 80));
+      CompletableFuture<Resource> first = c.createAsync(TestCluster.svc(ns, "first", 80));
       assertTrue(producers.sendHeld.await(30, TimeUnit.SECONDS), "the first write was never sent");
 
       int n = 100;
       List<CompletableFuture<Resource>> rest = new ArrayList<>();
-      for (int i = 0; i < n; i++) rest.add(createAsync(c, TestCluster.svc(ns, "s" + i, 80)));
+      for (int i = 0; i < n; i++) rest.add(c.createAsync(TestCluster.svc(ns, "s" + i, 80)));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (c.server.writesWaiting() < n && System.nanoTime() < deadline) Thread.onSpinWait();
       assertEquals(n, c.server.writesWaiting(), "the writes did not all reach the writer");
@@ -155,9 +132,9 @@ class GroupCommitTest {
     producers.holdSend.set(true);
     producers.holdCommit.set(true);
     int begunBefore = producers.begun.get();
-    writes.add(createAsync(c, TestCluster.svc(ns, "first", 80)));
+    writes.add(c.createAsync(TestCluster.svc(ns, "first", 80)));
     assertTrue(producers.sendHeld.await(30, TimeUnit.SECONDS), "the first write was never sent");
-    for (int i = 0; i < waiting; i++) writes.add(createAsync(c, TestCluster.svc(ns, "w" + i, 80)));
+    for (int i = 0; i < waiting; i++) writes.add(c.createAsync(TestCluster.svc(ns, "w" + i, 80)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (c.server.writesWaiting() < waiting && System.nanoTime() < deadline) Thread.onSpinWait();
     assertEquals(waiting, c.server.writesWaiting(), "the writes did not all reach the writer");

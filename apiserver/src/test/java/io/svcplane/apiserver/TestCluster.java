@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -72,6 +73,27 @@ final class TestCluster implements AutoCloseable {
     String name = prefix + "-" + NAMESPACES.incrementAndGet() + "-" + Long.toString(System.nanoTime() % 100000, 36);
     api().create(CreateRequest.newBuilder().setObject(namespace(name)).build());
     return name;
+  }
+
+  /** Creates without waiting: the future completes with the answer, or fails with its status. */
+  CompletableFuture<Resource> createAsync(Resource r) {
+    CompletableFuture<Resource> f = new CompletableFuture<>();
+    ResourcesGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+        .create(CreateRequest.newBuilder().setObject(r).build(), new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(Resource value) {
+            f.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            f.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {}
+        });
+    return f;
   }
 
   Resource create(Resource r) {

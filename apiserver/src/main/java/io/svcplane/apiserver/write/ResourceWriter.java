@@ -175,7 +175,7 @@ public final class ResourceWriter implements AutoCloseable {
   private boolean alone;
   /** Requests expected in the queue after a heavy-load commit, and how long to wait for them (writer thread). */
   private int gatherExpected;
-  private long gatherNanos;
+  private long gatherIdleLimitNanos;
   /** While the writer waits for returning clients: the queue size that wakes it; else 0. */
   private volatile int gatherTarget;
   private long txnSeq;
@@ -463,7 +463,7 @@ public final class ResourceWriter implements AutoCloseable {
 
   /**
    * Waits until the clients answered by the last transaction have sent their next writes, idle for
-   * at most {@link #gatherNanos} (see {@link #GATHER_AT_MOST_NANOS}), and decides each write as it
+   * at most {@link #gatherIdleLimitNanos} (see {@link #GATHER_AT_MOST_NANOS}), and decides each write as it
    * arrives, so that the wait and the deciding overlap. {@code requests} holds the batch's first
    * request, already out of the queue; the others are added.
    */
@@ -483,7 +483,7 @@ public final class ResourceWriter implements AutoCloseable {
         deciding.decide(r);
       }
       if (!arrived.isEmpty()) continue;
-      long left = gatherNanos - idle;
+      long left = gatherIdleLimitNanos - idle;
       if (left <= 0) break;
       // Woken by a few arrivals at a time, not by each: a wake-up costs both threads.
       gatherTarget = Math.min(GATHER_WAKE_AT, target - requests.size());
@@ -718,7 +718,7 @@ public final class ResourceWriter implements AutoCloseable {
     committed(txn, committedAt);
     // Every request of the batch has its answer now: expect their clients back.
     gatherExpected = queuedBeforeAnswers + lastBatch;
-    gatherNanos = Math.min(GATHER_AT_MOST_NANOS, committedAt - decidedAt);
+    gatherIdleLimitNanos = Math.min(GATHER_AT_MOST_NANOS, committedAt - decidedAt);
   }
 
   /** The transaction committed: acknowledge and answer its writes. */
