@@ -114,13 +114,26 @@ final class TestCluster implements AutoCloseable {
 
   /** Records (and transaction markers) on svcplane.resources: a rejected write adds none. */
   long resourceLogEnd() {
-    var props = KafkaClients.of(kafka.bootstrapServers()).consumer(null);
-    props.put("isolation.level", "read_uncommitted");
-    try (KafkaConsumer<String, ?> c = new KafkaConsumer<>(props)) {
-      List<TopicPartition> tps = c.partitionsFor(LogTopic.RESOURCES.topicName(), Duration.ofSeconds(10)).stream()
+    var uncommitted = KafkaClients.of(kafka.bootstrapServers()).consumer(null);
+    uncommitted.put("isolation.level", "read_uncommitted");
+    var committed = KafkaClients.of(kafka.bootstrapServers()).consumer(null);
+    committed.put("isolation.level", "read_committed");
+    try (KafkaConsumer<String, ?> all = new KafkaConsumer<>(uncommitted);
+        KafkaConsumer<String, ?> stable = new KafkaConsumer<>(committed)) {
+      List<TopicPartition> tps = all.partitionsFor(LogTopic.RESOURCES.topicName(), Duration.ofSeconds(10)).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      // Log end offsets (not the last stable offset): anything appended at all counts.
-      return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+      // Log end offsets (not the last stable offset): anything appended at all counts. But a
+      // commit returns before the coordinator has written its marker to the partition, so the end
+      // of a log whose last transaction was just answered can still grow by one. Wait (bounded)
+      // until no transaction is open, i.e. the stable offset has caught up with the end.
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (true) {
+        Map<TopicPartition, Long> end = all.endOffsets(tps);
+        if (end.equals(stable.endOffsets(tps)) || System.nanoTime() > deadline) {
+          return end.values().stream().mapToLong(Long::longValue).sum();
+        }
+        Thread.onSpinWait();
+      }
     }
   }
 
