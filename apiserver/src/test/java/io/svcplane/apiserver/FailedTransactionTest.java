@@ -239,7 +239,9 @@ class FailedTransactionTest {
       producers.failEveryCommit = 5;
       producers.failEverySend = 97;
       int clients = 64;
-      int writesPerClient = 12;
+      // Each client writes until a commit and a send have failed on the writer's own path (how
+      // many transactions that takes depends on how the load falls on this machine), at most 100.
+      int writesPerClient = 100;
       Map<String, Resource> acknowledged = new ConcurrentHashMap<>();
       AtomicInteger failed = new AtomicInteger();
       List<Throwable> unexpected = new CopyOnWriteArrayList<>();
@@ -248,7 +250,8 @@ class FailedTransactionTest {
         int client = k;
         new Object() {
           void write(int i) {
-            if (i == writesPerClient) {
+            boolean bothInjected = producers.failedCommitsOnWriter.get() > 0 && producers.failedSendsWithCallback.get() > 0;
+            if (i == writesPerClient || (i >= 12 && bothInjected)) {
               done.countDown();
               return;
             }
