@@ -1,6 +1,7 @@
 package io.svcplane.apiserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.svcplane.api.v1.Kind;
@@ -9,10 +10,12 @@ import io.svcplane.api.v1.ResourceEvent;
 import io.svcplane.apiserver.write.ProducerFactory;
 import io.svcplane.apiserver.write.ResourceWriter;
 import io.svcplane.apiserver.write.WriteResult;
+import io.svcplane.eventlog.KafkaClients;
 import io.svcplane.eventlog.testing.KafkaExtension;
 import io.svcplane.eventlog.testing.TestKafka;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -51,6 +54,8 @@ class GroupCommitTest {
     final CountDownLatch commitHeld = new CountDownLatch(1);
     final CountDownLatch releaseSend = new CountDownLatch(1);
     final CountDownLatch releaseCommit = new CountDownLatch(1);
+    /** While set, a commit on the writer thread takes this much longer (makes its wait for clients long). */
+    volatile long slowWriterCommitMillis;
     /** The thread that committed each transaction, in order. */
     final List<String> committedOn = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -70,6 +75,8 @@ class GroupCommitTest {
               }
               case "commitTransaction" -> {
                 committedOn.add(Thread.currentThread().getName());
+                long slow = slowWriterCommitMillis;
+                if (slow > 0 && Thread.currentThread().getName().equals("svcplane-writer")) Thread.sleep(slow);
                 if (holdCommit.compareAndSet(true, false)) {
                   commitHeld.countDown();
                   assertTrue(releaseCommit.await(60, TimeUnit.SECONDS), "the test never released the held commit");
@@ -194,10 +201,16 @@ class GroupCommitTest {
   void afterAHeavyTransactionTheWriterWaitsForItsClientsNextWritesAndTakesThemInOneTransaction(TestKafka kafka)
       throws Exception {
     HoldingProducers producers = new HoldingProducers();
-    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("gather").producerFactory(producers))) {
+    // The writer waits at most as long as the transaction before took: that commit is made to take
+    // 300 ms, and the limit raised above it, so that neither a pause of this JVM nor of the test
+    // thread between the returning writes can end the wait early.
+    producers.slowWriterCommitMillis = 300;
+    try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("gather").producerFactory(producers)
+        .gatherAtMost(Duration.ofSeconds(5)))) {
       List<CompletableFuture<Resource>> writes = new ArrayList<>();
       int n = 40;
       transactionsBegunWhileACommitIsHeld(c, producers, n, writes);
+      producers.slowWriterCommitMillis = 0;
       // The 40 were committed together by the writer, which now expects their clients back. The
       // first comes back; once the writer has taken it, and a little later, the 39 others. Without
       // the wait, the writer sends the first alone and the others in the transaction after it.
@@ -215,6 +228,9 @@ class GroupCommitTest {
       assertEquals(n, d.records(), d.toString());
       assertEquals(1, d.transactions(), "the returning clients' writes did not go together: " + d);
       assertTrue(d.meanGatherMillis() > 0, d.toString());
+      IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+          () -> ApiServer.builder(KafkaClients.of(kafka.bootstrapServers())).gatherAtMost(Duration.ofMillis(-1)));
+      assertEquals("gatherAtMost: must not be negative, was PT-0.001S", bad.getMessage());
     }
   }
 }

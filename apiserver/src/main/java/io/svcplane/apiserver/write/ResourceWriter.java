@@ -110,7 +110,7 @@ public final class ResourceWriter implements AutoCloseable {
    * take turns, and every write pays for two transactions' round trips to the broker instead of
    * one (bench/README, "Measured after the writer commits by itself", 27 Nov).
    */
-  static final long GATHER_AT_MOST_NANOS = 2_000_000;
+  public static final long GATHER_AT_MOST_NANOS = 2_000_000;
   /** While gathering, the writer is woken when this many writes wait (or all it waits for). */
   static final int GATHER_WAKE_AT = 8;
   private static final long HEALTHY = Long.MAX_VALUE;
@@ -176,6 +176,7 @@ public final class ResourceWriter implements AutoCloseable {
   /** Requests expected in the queue after a heavy-load commit, and how long to wait for them (writer thread). */
   private int gatherExpected;
   private long gatherIdleLimitNanos;
+  private volatile long gatherAtMostNanos = GATHER_AT_MOST_NANOS;
   /** While the writer waits for returning clients: the queue size that wakes it; else 0. */
   private volatile int gatherTarget;
   private long txnSeq;
@@ -276,6 +277,15 @@ public final class ResourceWriter implements AutoCloseable {
     this.producerFactory = producerFactory;
     this.slots = new Slot[DEFAULT_PRODUCERS];
     for (int k = 0; k < slots.length; k++) slots[k] = new Slot(k);
+  }
+
+  /**
+   * How long, at most, the writer stays idle waiting for the clients it answered after a heavy
+   * transaction ({@link #GATHER_AT_MOST_NANOS} by default; zero: never waits).
+   */
+  public void gatherAtMost(java.time.Duration limit) {
+    if (limit.isNegative()) throw new IllegalArgumentException("gatherAtMost: must not be negative, was " + limit);
+    gatherAtMostNanos = limit.toNanos();
   }
 
   /** The transactional ids, shared by every apiserver started with the same writer id. */
@@ -463,7 +473,7 @@ public final class ResourceWriter implements AutoCloseable {
 
   /**
    * Waits until the clients answered by the last transaction have sent their next writes, idle for
-   * at most {@link #gatherIdleLimitNanos} (see {@link #GATHER_AT_MOST_NANOS}), and decides each write as it
+   * at most {@link #gatherIdleLimitNanos} (see {@link #GATHER_AT_MOST_NANOS}, {@link #gatherAtMost}), and decides each write as it
    * arrives, so that the wait and the deciding overlap. {@code requests} holds the batch's first
    * request, already out of the queue; the others are added.
    */
@@ -718,7 +728,7 @@ public final class ResourceWriter implements AutoCloseable {
     committed(txn, committedAt);
     // Every request of the batch has its answer now: expect their clients back.
     gatherExpected = queuedBeforeAnswers + lastBatch;
-    gatherIdleLimitNanos = Math.min(GATHER_AT_MOST_NANOS, committedAt - decidedAt);
+    gatherIdleLimitNanos = Math.min(gatherAtMostNanos, committedAt - decidedAt);
   }
 
   /** The transaction committed: acknowledge and answer its writes. */
