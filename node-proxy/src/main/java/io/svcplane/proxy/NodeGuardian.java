@@ -153,8 +153,9 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     if (a.names() != null) settings.dns().accept(a.names());
     if (a.error() == null) {
       retryMs = 200;
-      feed.ack(a.version());
+      // Health first: once the apiserver shows the version as programmed, /healthz says so too.
       settings.metrics().acked(a.version(), a.micros(), a.rules());
+      feed.ack(a.version());
     } else {
       Throwable cause = a.error() instanceof CompletionException && a.error().getCause() != null ? a.error().getCause() : a.error();
       String msg = cause.getMessage() == null ? cause.toString() : cause.getMessage();
