@@ -135,6 +135,15 @@ class GroupCommitTest {
    */
   private static int transactionsBegunWhileACommitIsHeld(TestCluster c, HoldingProducers producers, int waiting,
       List<CompletableFuture<Resource>> writes) throws Exception {
+    return transactionsBegunWhileACommitIsHeld(c, producers, waiting, writes, Duration.ofMillis(500));
+  }
+
+  /**
+   * @param besideCommit how long to give the writer to begin a second transaction beside the held
+   *     commit: it ends as soon as it does, so a test that expects it can give it long
+   */
+  private static int transactionsBegunWhileACommitIsHeld(TestCluster c, HoldingProducers producers, int waiting,
+      List<CompletableFuture<Resource>> writes, Duration besideCommit) throws Exception {
     String ns = c.newNamespace("pipeline");
     producers.holdSend.set(true);
     producers.holdCommit.set(true);
@@ -148,7 +157,7 @@ class GroupCommitTest {
     producers.releaseSend.countDown();
     assertTrue(producers.commitHeld.await(30, TimeUnit.SECONDS), "the first transaction was never committed");
     // Give the writer time to begin the next transaction beside the held commit, if it will.
-    deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    deadline = System.nanoTime() + besideCommit.toNanos();
     while (producers.begun.get() - begunBefore < 2 && System.nanoTime() < deadline) Thread.onSpinWait();
     int begun = producers.begun.get() - begunBefore;
     producers.releaseCommit.countDown();
@@ -161,7 +170,7 @@ class GroupCommitTest {
     HoldingProducers producers = new HoldingProducers();
     try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("pipeline-light").producerFactory(producers))) {
       List<CompletableFuture<Resource>> writes = new ArrayList<>();
-      assertEquals(2, transactionsBegunWhileACommitIsHeld(c, producers, 3, writes),
+      assertEquals(2, transactionsBegunWhileACommitIsHeld(c, producers, 3, writes, Duration.ofSeconds(30)),
           "the next transaction was not sent beside the commit");
     }
   }
@@ -202,9 +211,9 @@ class GroupCommitTest {
       throws Exception {
     HoldingProducers producers = new HoldingProducers();
     // The writer waits at most as long as the transaction before took: that commit is made to take
-    // 300 ms, and the limit raised above it, so that neither a pause of this JVM nor of the test
+    // a second, and the limit raised above it, so that neither a pause of this JVM nor of the test
     // thread between the returning writes can end the wait early.
-    producers.slowWriterCommitMillis = 300;
+    producers.slowWriterCommitMillis = 1000;
     try (TestCluster c = TestCluster.start(kafka, b -> b.writerId("gather").producerFactory(producers)
         .gatherAtMost(Duration.ofSeconds(5)))) {
       List<CompletableFuture<Resource>> writes = new ArrayList<>();

@@ -98,8 +98,11 @@ class WatchTest {
   @Test
   void labelSelectedWatchSeesAnObjectThatStopsMatchingAsDeleted() throws Exception {
     String ns = cluster.newNamespace("labels");
+    // From a listed version, not from "now": a watch from now starts when the server gets to it,
+    // which may be after the writes below.
+    String version = cluster.api().list(ListRequest.newBuilder().setKind(Kind.POD).setNamespace(ns).build()).getVersion();
     try (WatchClient w = new WatchClient(cluster, WatchRequest.newBuilder().setKind(Kind.POD).setNamespace(ns)
-        .setLabelSelector("app=a").build())) {
+        .setLabelSelector("app=a").setSinceVersion(version).build())) {
       Pod p = cluster.create(TestCluster.pod(ns, "p", Map.of("app", "b"))).getPod();
       Pod nowA = cluster.apply(Kinds.wrap(p.toBuilder().setMetadata(p.getMetadata().toBuilder().putLabels("app", "a")).build()))
           .getObject().getPod();
@@ -116,7 +119,9 @@ class WatchTest {
   @Test
   void endpointsWatchStreamsPublishedEndpointsNotUserWrittenOnes() throws Exception {
     String ns = cluster.newNamespace("epwatch");
-    try (WatchClient w = new WatchClient(cluster, WatchRequest.newBuilder().setKind(Kind.ENDPOINTS).setNamespace(ns).build())) {
+    String version = cluster.api().list(ListRequest.newBuilder().setKind(Kind.ENDPOINTS).setNamespace(ns).build()).getVersion();
+    try (WatchClient w = new WatchClient(cluster, WatchRequest.newBuilder().setKind(Kind.ENDPOINTS).setNamespace(ns)
+        .setSinceVersion(version).build())) {
       var user = cluster.create(Kinds.wrap(io.svcplane.api.v1.Endpoints.newBuilder()
           .setMetadata(io.svcplane.api.v1.ObjectMeta.newBuilder().setNamespace(ns).setName("ep")).build()));
       try (KafkaProducer<String, ResourceEvent> p = new KafkaProducer<>(

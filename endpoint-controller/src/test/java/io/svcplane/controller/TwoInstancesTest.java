@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
@@ -51,8 +52,12 @@ class TwoInstancesTest {
           && a.metrics().partitions() > 0 && b.metrics().partitions() > 0, "both instances own partitions");
       churn.writeServices(writer);
       AtomicInteger produced = new AtomicInteger();
+      // The second half of the churn waits until the first instance is stopped, so that it stops
+      // mid-churn however long the waits below take on a loaded machine.
+      CountDownLatch stopped = new CountDownLatch(1);
       Thread producer = new Thread(() -> {
         for (int done = 0; done < CHANGES; done += 20) {
+          if (done == CHANGES / 2) awaitLatch(stopped);
           churn.record(writer.writeAll(churn.next(20)));
           produced.addAndGet(20);
         }
@@ -62,7 +67,7 @@ class TwoInstancesTest {
       awaitTrue(() -> a.metrics().endpointsPublished() > 0 && b.metrics().endpointsPublished() > 0,
           "both instances published Endpoints");
       a.close();
-      assertTrue(produced.get() < CHANGES, "stopped mid-churn");
+      stopped.countDown();
       awaitTrue(() -> b.metrics().partitions() == TopicLayout.DEFAULT_PARTITIONS, "the survivor owns every partition");
 
       producer.join(TimeUnit.MINUTES.toMillis(2));
@@ -119,6 +124,16 @@ class TwoInstancesTest {
     } finally {
       first.close();
       if (second != null) second.close();
+    }
+  }
+
+  /** For a producer thread: waits (at most 2 minutes) until the test lets it go on. */
+  static void awaitLatch(CountDownLatch latch) {
+    try {
+      if (!latch.await(2, TimeUnit.MINUTES)) throw new AssertionError("the test never let the churn go on");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
     }
   }
 

@@ -99,7 +99,8 @@ class FeedSessionsTest {
           last = feed.log.put(service("churn-" + (i % 5), spec("127.96.74." + (1 + i % 5), "TCP", 80, podPort)),
               endpoints("churn-" + (i % 5), "TCP", podPort, PODS.subList(0, 1 + i % 3), List.of(), "node-74"));
           feed.awaitAck("node-74", last);
-          assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "the fast proxy ACKs promptly");
+          // A stuck proxy would hold the other back for good; 5 s leaves room for a loaded machine.
+          assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "the fast proxy ACKs promptly");
         }
         assertTrue(fetch("127.96.74.5", 80).startsWith("pod-"));
         assertTrue(feed.sentTo("node-stuck").size() <= 1,

@@ -130,7 +130,8 @@ class UserspaceForwardingTest {
     put(service("empty", spec("127.96.71.7", "TCP", 80, podPort)), endpoints("empty", "TCP", podPort, List.of(), List.of(), NODE));
     long t0 = System.nanoTime();
     assertTrue(Fixtures.refused("127.96.71.7", 80));
-    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos(), "refused at once");
+    // Refused, not left to time out (3 s): well under that even on a loaded machine.
+    assertTrue(System.nanoTime() - t0 < Duration.ofMillis(2500).toNanos(), "refused at once");
 
     put(service("gone", spec("127.96.71.8", "TCP", 80, podPort)), endpoints("gone", "TCP", podPort, PODS, List.of(), NODE));
     assertTrue(fetch("127.96.71.8", 80).startsWith("pod-"));
