@@ -473,9 +473,9 @@ public final class ResourceWriter implements AutoCloseable {
 
   /**
    * Waits until the clients answered by the last transaction have sent their next writes, idle for
-   * at most {@link #gatherIdleLimitNanos} (see {@link #GATHER_AT_MOST_NANOS}, {@link #gatherAtMost}), and decides each write as it
-   * arrives, so that the wait and the deciding overlap. {@code requests} holds the batch's first
-   * request, already out of the queue; the others are added.
+   * at most {@link #gatherIdleLimitNanos} (see {@link #GATHER_AT_MOST_NANOS}, {@link #gatherAtMost}),
+   * and decides each write as it arrives, so that the wait and the deciding overlap.
+   * {@code requests} holds the batch's first request, already out of the queue; the others are added.
    */
   private void gather(Deciding deciding, List<Request> requests) {
     int target = Math.min(MAX_BATCH, gatherExpected);
