@@ -91,7 +91,8 @@ public final class ApiServer {
     private Clock clock = Clock.systemUTC();
     private java.time.Duration nodeNotReadyGrace = java.time.Duration.ofSeconds(10);
     private ProducerFactory producerFactory = ProducerFactory.KAFKA;
-    private java.time.Duration gatherAtMost = java.time.Duration.ofNanos(ResourceWriter.GATHER_AT_MOST_NANOS);
+    /** Null: the writer's default. */
+    private java.time.Duration gatherAtMost;
     private final List<Function<ApiServer, BindableService>> services = new ArrayList<>();
     private ApiSecurity security = ApiSecurity.insecure();
 
@@ -165,8 +166,7 @@ public final class ApiServer {
      * Zero turns the wait off.
      */
     public Builder gatherAtMost(java.time.Duration limit) {
-      if (limit.isNegative()) throw new IllegalArgumentException("gatherAtMost: must not be negative, was " + limit);
-      this.gatherAtMost = limit;
+      this.gatherAtMost = ResourceWriter.checkGatherAtMost(limit);
       return this;
     }
 
@@ -213,7 +213,7 @@ public final class ApiServer {
     folder = new LogFolder(config.clients, config.watchWindow);
     writer = new ResourceWriter(config.clients, config.writerId, folder, config.serviceCidr, config.nodePortRange, config.clock,
         config.producerFactory);
-    writer.gatherAtMost(config.gatherAtMost);
+    if (config.gatherAtMost != null) writer.gatherAtMost(config.gatherAtMost);
     writer.onFenced(reason -> {
       health.setStatus("", ServingStatus.NOT_SERVING);
       health.setStatus(ResourcesGrpc.SERVICE_NAME, ServingStatus.NOT_SERVING);

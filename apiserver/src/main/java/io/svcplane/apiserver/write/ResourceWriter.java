@@ -110,7 +110,7 @@ public final class ResourceWriter implements AutoCloseable {
    * take turns, and every write pays for two transactions' round trips to the broker instead of
    * one (bench/README, "Measured after the writer commits by itself", 27 Nov).
    */
-  public static final long GATHER_AT_MOST_NANOS = 2_000_000;
+  static final long GATHER_AT_MOST_NANOS = 2_000_000;
   /** While gathering, the writer is woken when this many writes wait (or all it waits for). */
   static final int GATHER_WAKE_AT = 8;
   private static final long HEALTHY = Long.MAX_VALUE;
@@ -284,8 +284,13 @@ public final class ResourceWriter implements AutoCloseable {
    * transaction ({@link #GATHER_AT_MOST_NANOS} by default; zero: never waits).
    */
   public void gatherAtMost(java.time.Duration limit) {
+    gatherAtMostNanos = checkGatherAtMost(limit).toNanos();
+  }
+
+  /** {@code limit}, if it is a valid {@link #gatherAtMost}; else the error that names the rule. */
+  public static java.time.Duration checkGatherAtMost(java.time.Duration limit) {
     if (limit.isNegative()) throw new IllegalArgumentException("gatherAtMost: must not be negative, was " + limit);
-    gatherAtMostNanos = limit.toNanos();
+    return limit;
   }
 
   /** The transactional ids, shared by every apiserver started with the same writer id. */
